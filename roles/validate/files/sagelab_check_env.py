@@ -1,0 +1,204 @@
+"""Validate a SageMaker workstation environment from inside it; print one JSON report.
+
+Run with the environment's own interpreter (the validate role does). Uses only the stdlib
+and jupyter_client, which ipykernel brings. Checks:
+  * each package is installed (version from importlib.metadata: SDK 3 has no __version__);
+  * the kernel is listed by `jupyter kernelspec list --json`;
+  * the kernel starts and executes code that imports the packages.
+When the kernel cannot run, the imports are tried in a plain subprocess so the report still
+says which package is broken.
+
+With --cache FILE, a passing report is kept with a fingerprint of the environment (its
+installed distributions and the kernel spec); while the fingerprint is unchanged the kept
+report is returned, marked "cached", instead of starting the kernel again (importing the
+SDK alone takes seconds). `sagelab validate` never uses the cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+PROBE = (
+    "import importlib, json\n"
+    "res = {{}}\n"
+    "for name in {packages!r}:\n"
+    "    try:\n"
+    "        importlib.import_module(name)\n"
+    "        res[name] = 'ok'\n"
+    "    except Exception as exc:\n"
+    "        res[name] = '%s: %s' % (type(exc).__name__, exc)\n"
+    "print('SAGELAB-PROBE ' + json.dumps(res))\n"
+)
+
+
+def check(name: str, ok: bool, detail: str) -> dict:
+    return {"name": name, "ok": bool(ok), "detail": detail}
+
+
+def versions(packages: list[str]) -> tuple[dict, list]:
+    found, checks = {}, []
+    for pkg in packages:
+        try:
+            found[pkg] = metadata.version(pkg)
+            checks.append(check(f"{pkg} installed", True, found[pkg]))
+        except metadata.PackageNotFoundError:
+            checks.append(check(f"{pkg} installed", False, "not installed in this environment"))
+    return found, checks
+
+
+def kernel_listed(kernel: str) -> tuple[dict | None, dict]:
+    jupyter = Path(sys.executable).with_name("jupyter")
+    try:
+        proc = subprocess.run([str(jupyter), "kernelspec", "list", "--json"], capture_output=True,
+                              text=True, timeout=60)
+        specs = json.loads(proc.stdout)["kernelspecs"] if proc.returncode == 0 else {}
+    except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as exc:
+        return None, check("kernel listed", False, f"jupyter kernelspec list failed: {exc}")
+    spec = specs.get(kernel)
+    if spec is None:
+        return None, check("kernel listed", False, f"'{kernel}' not in {sorted(specs)}")
+    return spec, check("kernel listed", True, spec.get("resource_dir", ""))
+
+
+def run_in_kernel(kernel: str, code: str, timeout: float) -> tuple[bool, str]:
+    from jupyter_client.manager import start_new_kernel  # ipykernel depends on jupyter_client
+
+    out: list[str] = []
+
+    def hook(msg):
+        content = msg.get("content", {})
+        if msg.get("msg_type") == "stream":
+            out.append(content.get("text", ""))
+        elif msg.get("msg_type") == "error":
+            out.append("%s: %s" % (content.get("ename"), content.get("evalue")))
+
+    km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=timeout)
+    try:
+        reply = kc.execute_interactive(code, output_hook=hook, timeout=timeout)
+        return reply["content"]["status"] == "ok", "".join(out)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def imports(packages: list[str], kernel: str | None, timeout: float) -> tuple[list, dict]:
+    code = PROBE.format(packages=packages)
+    kernel_check = None
+    text = ""
+    if kernel:
+        started = time.monotonic()
+        try:
+            ok, text = run_in_kernel(kernel, code, timeout)
+            kernel_check = check("kernel executes code", ok and "SAGELAB-PROBE" in text,
+                                 f"{time.monotonic() - started:.1f}s" if ok else text.strip()[-500:])
+        except Exception as exc:  # a kernel that cannot start is a finding, not a crash
+            kernel_check = check("kernel executes code", False, f"{type(exc).__name__}: {exc}"[-500:])
+    if "SAGELAB-PROBE" not in text:
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
+        text = proc.stdout
+    results = {}
+    for line in text.splitlines():
+        if line.startswith("SAGELAB-PROBE "):
+            results = json.loads(line[len("SAGELAB-PROBE "):])
+    checks = [check(f"import {p}", results.get(p) == "ok", results.get(p, "not tried")) for p in packages]
+    return checks, kernel_check
+
+
+def fingerprint(kernel: str, spec: dict | None, packages: list[str]) -> str:
+    """Hash of what the checks depend on: installed distributions, kernel spec, arguments."""
+    digest = hashlib.sha256(json.dumps([kernel, packages, sys.executable]).encode())
+    for path in sorted(sys.path):
+        if path and os.path.isdir(path) and path.startswith(sys.prefix):
+            digest.update("\n".join(sorted(n for n in os.listdir(path) if n.endswith("-info"))).encode())
+    if spec:
+        kernel_json = Path(spec.get("resource_dir", "")) / "kernel.json"
+        digest.update(kernel_json.read_bytes() if kernel_json.is_file() else b"")
+    return digest.hexdigest()
+
+
+def read_cache(path: str, key: str) -> dict | None:
+    try:
+        kept = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return None
+    if kept.get("fingerprint") == key and kept.get("report", {}).get("ok"):
+        return dict(kept["report"], cached=True)
+    return None
+
+
+def write_cache(path: str, key: str, report: dict) -> None:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"fingerprint": key, "report": report}))
+    os.replace(tmp, target)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--packages", default="boto3,sagemaker,pandas")
+    ap.add_argument("--kernel", default="")
+    ap.add_argument("--no-execute", action="store_true")
+    ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--host", default=platform.node())
+    ap.add_argument("--route", default="venv")
+    ap.add_argument("--cache", default="", help="reuse a passing report while the env is unchanged")
+    ap.add_argument("--read-only", action="store_true", help="never write the cache (check mode)")
+    args = ap.parse_args()
+    os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
+    packages = [p for p in args.packages.split(",") if p]
+
+    found, checks = versions(packages)
+    spec, listed = (None, None)
+    if args.kernel:
+        spec, listed = kernel_listed(args.kernel)
+        checks.append(listed)
+    key = fingerprint(args.kernel, spec, packages) if args.cache else ""
+    cached = read_cache(args.cache, key) if args.cache else None
+    if cached:
+        print(json.dumps(dict(cached, host=args.host, route=args.route)))
+        return 0
+    execute = args.kernel if (spec is not None and not args.no_execute) else None
+    import_checks, kernel_check = imports(packages, execute, args.timeout)
+    checks.extend(import_checks)
+    if kernel_check:
+        checks.append(kernel_check)
+    elif args.kernel and not args.no_execute:
+        checks.append(check("kernel executes code", False, "kernel not listed, not started"))
+
+    report = {
+        "host": args.host,
+        "route": args.route,
+        "env_path": sys.prefix,
+        "python": sys.executable,
+        "python_version": platform.python_version(),
+        "versions": found,
+        "kernel": {
+            "name": args.kernel,
+            "display_name": (spec or {}).get("spec", {}).get("display_name", ""),
+            "listed": bool(listed and listed["ok"]),
+            "executed": bool(kernel_check and kernel_check["ok"]),
+        },
+        "checks": checks,
+        "ok": all(c["ok"] for c in checks),
+        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "cached": False,
+    }
+    if args.cache and report["ok"] and not args.read_only:
+        write_cache(args.cache, key, report)
+    print(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
