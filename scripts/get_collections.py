@@ -24,7 +24,7 @@ DEST = ROOT / ".collections" / "ansible_collections"
 CACHE = ROOT / ".sagelab" / "cache"
 # The `ansible` release whose wheel carries the collection versions requirements.yml allows.
 ANSIBLE_PACKAGE = "ansible==12.3.0"
-WANTED = ["amazon.aws", "community.aws", "community.general", "containers.podman"]
+WANTED = ["amazon.aws", "ansible.posix", "community.aws", "community.general", "containers.podman"]
 
 
 def log(msg: str) -> None:

@@ -1,0 +1,12 @@
+# The two commands the README starts with. Each is one script; the scripts install what they need.
+.PHONY: up test lint molecule bench
+up:
+	scripts/up
+test:
+	scripts/test
+lint:
+	scripts/test lint
+molecule:
+	scripts/molecule default
+bench:
+	.venv/bin/python benchmarks/workstation

@@ -1,0 +1,79 @@
+"""Shared helpers: run real ansible-playbook / ansible commands from the repository root."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def ansible_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_FORCE_COLOR="0",
+        UV_SYSTEM_CERTS="1",
+    )
+    env.update(extra)
+    return env
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    stdout: str
+    stderr: str
+    data: dict = field(default_factory=dict)
+
+    @property
+    def stats(self) -> dict:
+        return self.data.get("stats", {})
+
+    def changed_tasks(self, host: str = "localhost") -> list[str]:
+        """Names of the tasks that reported changed on host, in order."""
+        names = []
+        for play in self.data.get("plays", []):
+            for task in play.get("tasks", []):
+                result = task.get("hosts", {}).get(host)
+                if result and result.get("changed"):
+                    names.append(task["task"]["name"])
+        return names
+
+    def failure_messages(self) -> list[str]:
+        msgs = []
+        for play in self.data.get("plays", []):
+            for task in play.get("tasks", []):
+                for result in task.get("hosts", {}).values():
+                    if result.get("failed"):
+                        msgs.append(str(result.get("msg", "")))
+        return msgs
+
+
+def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None, env: dict | None = None,
+                 timeout: int = 1200) -> PlaybookRun:
+    cmd = [str(BIN / "ansible-playbook"), str(REPO / playbook), *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True,
+                          timeout=timeout)
+    try:
+        data = json.loads(proc.stdout[proc.stdout.index("{"):])
+    except ValueError:
+        data = {}
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO

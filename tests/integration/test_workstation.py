@@ -1,0 +1,173 @@
+"""The workstation playbook on this machine, for real: check mode, converge, idempotence,
+validation with a kernel that executes code, and bad input refused before anything changes.
+
+The environment and kernel go into a temporary folder (venv_parent, JUPYTER_DATA_DIR), so the
+machine's own ~/workdir/sagemaker is never touched.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_playbook
+
+PLAYBOOK = "playbooks/workstation.yml"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ws")
+    (root / "jupyter").mkdir()
+    evars = {
+        "venv_parent": str(root / "workdir"),
+        "validate_report_dir": str(root / "reports"),
+        "validate_cache_dir": str(root / "cache"),
+    }
+    env = {"JUPYTER_DATA_DIR": str(root / "jupyter")}
+
+    def run(*args, extra=None):
+        return run_playbook(PLAYBOOK, *args, extra_vars={**evars, **(extra or {})}, env=env)
+
+    return root, run
+
+
+def snapshot(root: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in root.rglob("*") if "reports" not in p.parts}
+
+
+def test_check_mode_on_a_fresh_host_writes_nothing(ws):
+    root, run = ws
+    before = snapshot(root)
+    res = run("--check", "--diff")
+    assert res.rc == 0, res.stdout[-3000:]
+    changed = res.changed_tasks()
+    assert "Ensure the virtual environment exists" in changed
+    assert "Ensure boto3, the SageMaker SDK and pandas are installed in the environment" in changed
+    assert "Ensure the kernel is registered" in changed
+    assert not (root / "workdir").exists()
+    assert snapshot(root) == before
+
+
+def test_converge_builds_a_validated_workstation(ws):
+    root, run = ws
+    res = run()
+    assert res.rc == 0, res.stdout[-5000:]
+    assert res.stats["localhost"]["changed"] > 0
+    report = json.loads((root / "reports" / "localhost.json").read_text())
+    assert report["ok"] is True, report
+    assert report["versions"]["sagemaker"].split(".")[0] == "2"
+    assert set(report["versions"]) == {"boto3", "sagemaker", "pandas"}
+    assert report["kernel"] == {"name": "sagemaker", "display_name": "Python (sagemaker)",
+                                "listed": True, "executed": True}
+    kernel = json.loads((root / "jupyter" / "kernels" / "sagemaker" / "kernel.json").read_text())
+    assert kernel["argv"][0] == str(root / "workdir" / "sagemaker" / "bin" / "python")
+    assert (root / "workdir" / "sagemaker" / "bin" / "jupyter-lab").exists()
+
+
+def test_second_run_changes_nothing(ws):
+    root, run = ws
+    started = time.monotonic()
+    res = run()
+    took = time.monotonic() - started
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.stats["localhost"]["changed"] == 0, res.changed_tasks()
+    print(f"second run: {took:.1f}s")
+
+
+def test_check_mode_on_a_converged_host_reports_no_change(ws):
+    root, run = ws
+    before = snapshot(root)
+    res = run("--check", "--diff")
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.changed_tasks() == []
+    assert snapshot(root) == before
+
+
+def test_validate_playbook_checks_afresh(ws):
+    root, run = ws
+    res = run_playbook("playbooks/validate.yml", extra_vars={
+        "validate_env_path": str(root / "workdir" / "sagemaker"),
+        "validate_report_dir": str(root / "fresh")},
+        env={"JUPYTER_DATA_DIR": str(root / "jupyter")})
+    assert res.rc == 0, res.stdout[-3000:]
+    report = json.loads((root / "fresh" / "localhost.json").read_text())
+    assert report["ok"] and report["cached"] is False and report["kernel"]["executed"]
+
+
+def test_a_broken_environment_fails_validation_with_the_reason(ws, tmp_path):
+    root, _ = ws
+    env_path = root / "workdir" / "sagemaker"
+    res = run_playbook("playbooks/validate.yml", extra_vars={
+        "validate_env_path": str(env_path), "validate_report_dir": str(tmp_path),
+        "validate_packages": ["boto3", "no_such_module"]},
+        env={"JUPYTER_DATA_DIR": str(root / "jupyter")})
+    assert res.rc != 0
+    report = json.loads((tmp_path / "localhost.json").read_text())
+    assert report["ok"] is False
+    failed = {c["name"] for c in report["checks"] if not c["ok"]}
+    assert failed == {"no_such_module installed", "import no_such_module"}
+    assert any("import no_such_module" in m for m in res.failure_messages())
+
+
+def fake_python(tmp_path: Path, version: str) -> str:
+    """An interpreter that reports an old version to the python role's probe."""
+    exe = tmp_path / "python3.8"
+    exe.write_text("#!/bin/sh\necho '{\"executable\": \"%s\", \"version\": \"%s\", \"venv\": true, \"uv\": \"\"}'\n"
+                   % (exe, version))
+    exe.chmod(0o755)
+    return str(exe)
+
+
+BAD_INPUT = [
+    ("venv_name", "team/sagemaker", "venv_name: 'team/sagemaker' is not allowed"),
+    ("venv_name", "sage maker", "venv_name: 'sage maker' is not allowed"),
+    ("sagelab_route", "docker", "sagelab_route: 'docker' is not a known route; allowed: venv"),
+    ("sagemaker_sdk_major", 4, "sagemaker_sdk_major: '4' is not supported; allowed: 2"),
+    ("sagemaker_sdk_major", "two", "sagemaker_sdk_major"),
+    ("sagemaker_sdk_version", "3.1.0", "sagemaker_sdk_version: '3.1.0' is not allowed"),
+    ("sagemaker_sdk_extra_packages", ["scikit-learn>>=1"], "'scikit-learn>>=1' is not a valid requirement"),
+    ("sagemaker_sdk_packages", ["boto3", "pandas ==="], "'pandas ===' is not a valid requirement"),
+    ("jupyter_kernel_name", "Sage Maker", "jupyter_kernel_name: 'Sage Maker' is not a valid kernel name"),
+    ("jupyter_kernel_scope", "global", "jupyter_kernel_scope"),
+    ("python_uv_version", "latest", "python_uv_version: 'latest' is not an exact release"),
+    ("validate_timeout", 0, "validate_timeout: '0' is not allowed"),
+]
+
+
+@pytest.mark.parametrize(("var", "value", "message"), BAD_INPUT,
+                         ids=[f"{v}={val}" for v, val, _ in BAD_INPUT])
+def test_bad_input_is_refused_before_anything_changes(tmp_path, var, value, message):
+    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"), var: value,
+                                             "validate_report_dir": str(tmp_path / "reports")},
+                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
+    assert res.rc != 0
+    msgs = " ".join(res.failure_messages())
+    assert message in msgs, msgs
+    assert var in msgs
+    assert sorted(p.name for p in tmp_path.iterdir()) == [], "something was changed"
+
+
+def test_python_older_than_the_sdk_supports_is_refused(tmp_path):
+    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"),
+                                             "python_interpreter": fake_python(tmp_path, "3.8.10")},
+                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
+    assert res.rc != 0
+    msgs = " ".join(res.failure_messages())
+    assert "python_interpreter: Python 3.8.10 is older than SageMaker SDK 2 supports" in msgs, msgs
+    assert not (tmp_path / "workdir").exists()
+
+
+def test_a_path_that_is_not_a_venv_is_refused(tmp_path):
+    target = tmp_path / "workdir" / "sagemaker"
+    target.mkdir(parents=True)
+    (target / "notes.txt").write_text("mine")
+    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir")},
+                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
+    assert res.rc != 0
+    msgs = " ".join(res.failure_messages())
+    assert f"'{target}' exists but is not a Python virtual environment" in msgs, msgs
+    assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
