@@ -41,13 +41,13 @@ class PlaybookRun:
         return self.data.get("stats", {})
 
     def changed_tasks(self, host: str = "localhost") -> list[str]:
-        """Names of the tasks that reported changed on host, in order."""
+        """Names of the tasks that reported changed on host, in order (without the `role : ` prefix)."""
         names = []
         for play in self.data.get("plays", []):
             for task in play.get("tasks", []):
                 result = task.get("hosts", {}).get(host)
                 if result and result.get("changed"):
-                    names.append(task["task"]["name"])
+                    names.append(task["task"]["name"].rpartition(" : ")[2])
         return names
 
     def failure_messages(self) -> list[str]:
@@ -72,6 +72,27 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None, env:
     except ValueError:
         data = {}
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
+
+
+def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool = False,
+                   env: dict | None = None) -> dict:
+    """Run one module ad hoc on localhost with real `ansible`; its result for localhost.
+    env values of None remove the variable."""
+    cmd = [str(BIN / "ansible"), "localhost", "-c", "local", "-m", module, "-a", json.dumps(args)]
+    cmd += ["--check"] if check else []
+    cmd += ["--diff"] if diff else []
+    full_env = ansible_env()
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
+    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True)
+    try:
+        data = json.loads(proc.stdout)
+    except ValueError:
+        pytest.fail(f"no JSON from ansible (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 @pytest.fixture(scope="session")

@@ -116,8 +116,8 @@ def test_a_broken_environment_fails_validation_with_the_reason(ws, tmp_path):
 def fake_python(tmp_path: Path, version: str) -> str:
     """An interpreter that reports an old version to the python role's probe."""
     exe = tmp_path / "python3.8"
-    exe.write_text("#!/bin/sh\necho '{\"executable\": \"%s\", \"version\": \"%s\", \"venv\": true, \"uv\": \"\"}'\n"
-                   % (exe, version))
+    probe = json.dumps({"executable": str(exe), "version": version, "venv": True, "uv": ""})
+    exe.write_text(f"#!/bin/sh\necho '{probe}'\n")
     exe.chmod(0o755)
     return str(exe)
 

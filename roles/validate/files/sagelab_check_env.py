@@ -24,7 +24,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -80,7 +80,7 @@ def run_in_kernel(kernel: str, code: str, timeout: float) -> tuple[bool, str]:
         if msg.get("msg_type") == "stream":
             out.append(content.get("text", ""))
         elif msg.get("msg_type") == "error":
-            out.append("%s: %s" % (content.get("ename"), content.get("evalue")))
+            out.append(f"{content.get('ename')}: {content.get('evalue')}")
 
     km, kc = start_new_kernel(kernel_name=kernel, startup_timeout=timeout)
     try:
@@ -191,7 +191,7 @@ def main() -> int:
         },
         "checks": checks,
         "ok": all(c["ok"] for c in checks),
-        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cached": False,
     }
     if args.cache and report["ok"] and not args.read_only:

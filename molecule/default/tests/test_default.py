@@ -1,0 +1,58 @@
+"""The workstation as a user meets it inside each container (testinfra over `podman exec`)."""
+
+from __future__ import annotations
+
+import json
+
+ENV = "/root/workdir/sagemaker"
+PY = f"{ENV}/bin/python"
+
+KERNEL_RUN = """
+from jupyter_client.manager import start_new_kernel
+km, kc = start_new_kernel(kernel_name="sagemaker", startup_timeout=120)
+out = []
+try:
+    code = ("import boto3, pandas, sagemaker, importlib.metadata as m; "
+            "print('answer', 6 * 7, m.version('sagemaker'))")
+    reply = kc.execute_interactive(
+        code, output_hook=lambda msg: out.append(msg["content"].get("text", "")), timeout=120)
+    print(reply["content"]["status"], "".join(out))
+finally:
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+"""
+
+
+def test_venv_support_came_from_the_distro(host):
+    assert host.package("python3-venv").is_installed
+
+
+def test_the_environment_is_a_venv_with_pip(host):
+    assert host.file(f"{ENV}/pyvenv.cfg").is_file
+    assert host.run(f"{PY} -m pip --version").rc == 0
+
+
+def test_the_sdks_import_with_the_books_versions(host):
+    code = ("import json, importlib.metadata as m, boto3, pandas, sagemaker; "
+            "print(json.dumps({p: m.version(p) for p in ('boto3', 'sagemaker', 'pandas')}))")
+    versions = json.loads(host.check_output(f"{PY} -c \"{code}\""))
+    assert versions["sagemaker"].startswith("2.")
+    assert set(versions) == {"boto3", "sagemaker", "pandas"}
+
+
+def test_the_kernel_is_registered_for_the_user(host):
+    specs = json.loads(host.check_output(f"{ENV}/bin/jupyter kernelspec list --json"))["kernelspecs"]
+    assert specs["sagemaker"]["resource_dir"] == "/root/.local/share/jupyter/kernels/sagemaker"
+    assert specs["sagemaker"]["spec"]["display_name"] == "Python (sagemaker)"
+    assert specs["sagemaker"]["spec"]["argv"][0] == PY
+
+
+def test_the_kernel_executes_code(host):
+    cmd = host.run(f"cat > /tmp/kernel_run.py <<'PYEOF'\n{KERNEL_RUN}\nPYEOF\n{PY} /tmp/kernel_run.py")
+    assert cmd.rc == 0, cmd.stderr
+    assert cmd.stdout.startswith("ok answer 42 2."), cmd.stdout
+
+
+def test_jupyterlab_can_open_it(host):
+    assert host.file(f"{ENV}/bin/jupyter-lab").is_executable
+    assert host.run(f"{ENV}/bin/jupyter lab --version").rc == 0

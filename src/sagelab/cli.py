@@ -1,0 +1,148 @@
+"""sagelab command line: thin argparse front end over runner (run playbooks) and report (show results)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from sagelab import __version__, report
+from sagelab.progress import Progress
+from sagelab.redact import redact
+from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, project_home, run_playbook
+
+PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml"}
+ROUTES = ["venv"]  # `conda` comes later
+SDK_MAJORS = [2, 3]
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1 (exit 2 means a host failed)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        self.exit(report.EXIT_ERROR, f"{self.prog}: error: {message}\n")
+
+
+def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True) -> None:
+    if targets:
+        parser.add_argument("-i", "--inventory", action="append", default=[], metavar="INVENTORY",
+                            help=f"inventory path or host list, repeatable (default: {DEFAULT_INVENTORY})")
+        parser.add_argument("-l", "--limit", metavar="HOSTS", help="limit to a host pattern")
+    parser.add_argument("--route", choices=ROUTES, help="how Python packages are installed (sagelab_route)")
+    parser.add_argument("--sdk", type=int, choices=SDK_MAJORS,
+                        help="SageMaker SDK major version (sagemaker_sdk_major)")
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
+                        help="as ansible-playbook -e: key=value ..., a JSON/YAML string or @file; repeatable")
+    parser.add_argument("-C", "--check", action="store_true", help="dry run (ansible-playbook --check)")
+    parser.add_argument("-D", "--diff", action="store_true", help="show changes (ansible-playbook --diff)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="show Ansible's output; -vv and more also raise Ansible's verbosity")
+    parser.add_argument("--playbook", type=Path, help=argparse.SUPPRESS)  # tests: run another playbook
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sagelab",
+                     description="Provision and validate SageMaker workstations, with Ansible.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    for name, help_ in (
+        ("workstation", "provision SageMaker workstations (playbooks/workstation.yml)"),
+        ("validate", "validate SageMaker workstations afresh (playbooks/validate.yml)"),
+    ):
+        _add_run_options(sub.add_parser(name, help=help_, description=help_))
+    up_help = "set up this machine (inventories/local) as a SageMaker workstation, then report"
+    _add_run_options(sub.add_parser("up", help=up_help, description=up_help), targets=False)
+    return parser
+
+
+def _request(args: argparse.Namespace, home: Path, playbook: str,
+             inventories: list[str] | None = None) -> PlaybookRequest:
+    vars_: dict[str, Any] = {}
+    if args.route:
+        vars_["sagelab_route"] = args.route
+    if args.sdk:
+        vars_["sagemaker_sdk_major"] = args.sdk
+    return PlaybookRequest(
+        playbook=args.playbook or home / playbook,
+        inventories=inventories or getattr(args, "inventory", []),
+        limit=getattr(args, "limit", None),
+        extra_vars=args.extra_vars,
+        vars=vars_,
+        check=args.check,
+        diff=args.diff,
+        ansible_verbosity=max(args.verbose - 1, 0),
+    )
+
+
+@dataclass
+class Step:
+    """One stage of `sagelab up`: builds the playbook request from the parsed options."""
+
+    name: str
+    request: Callable[[argparse.Namespace, Path], PlaybookRequest]
+
+
+UP_STEPS = [
+    Step("workstation", lambda args, home: _request(
+        args, home, PLAYBOOKS["workstation"], inventories=[str(home / DEFAULT_INVENTORY)])),
+    # later: AWS side (IAM role, S3 bucket, ...)
+]
+
+
+def _steps(command: str) -> list[Step]:
+    if command == "up":
+        return UP_STEPS
+    return [Step(command, lambda args, home: _request(args, home, PLAYBOOKS[command]))]
+
+
+def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Console) -> PlaybookResult:
+    live = not args.json and sys.stdout.isatty() and err.is_terminal
+    with Progress(err, live=live, quiet=args.json, show_output=args.verbose > 0) as progress:
+        result = run_playbook(request, home, on_event=progress)
+    if result.rc != 0 and not result.hosts() and not args.verbose:
+        # Ansible stopped before any host ran (bad option, syntax error): show why.
+        stdout = result.artifacts / "stdout"
+        tail = stdout.read_text(errors="replace").strip().splitlines()[-15:] if stdout.exists() else []
+        for line in tail:
+            err.print(redact(line), markup=False, highlight=False)
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version, usage errors
+        return int(exc.code or 0)
+    home = project_home()
+    out, err = Console(), Console(stderr=True)
+    if not out.is_terminal:
+        out = Console(width=200)  # logs and pipes: do not squeeze the table into 80 columns
+    if args.playbook and not args.playbook.is_file():
+        err.print(f"sagelab: error: no such playbook: {args.playbook}", markup=False)
+        return report.EXIT_ERROR
+
+    try:
+        for step in _steps(args.command):  # stop at the first step that does not succeed
+            result = _run(step.request(args, home), home, args, err)
+            doc = report.build_document(result)
+            if report.exit_code(doc) != report.EXIT_OK:
+                break
+    except Exception as exc:  # ansible-runner configuration or startup errors
+        err.print(redact(f"sagelab: error: {exc}"), markup=False)
+        return report.EXIT_ERROR
+    if args.json:
+        report.print_json(doc, out)
+    else:
+        report.print_table(doc, out)
+    return report.exit_code(doc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

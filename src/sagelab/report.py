@@ -1,0 +1,104 @@
+"""The per-host report of a playbook run: a JSON document, a rich table, and the exit code."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from sagelab.redact import redact_data
+from sagelab.runner import PlaybookResult
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # usage error, or Ansible/runner failed before any host could fail
+EXIT_HOSTS_FAILED = 2  # a host failed, was unreachable, or failed a validation check
+
+VERSION_PACKAGES = ("boto3", "sagemaker", "pandas")
+
+
+def failed_checks(validation: dict[str, Any] | None) -> list[dict[str, Any]]:
+    checks = (validation or {}).get("checks") or []
+    return [c for c in checks if isinstance(c, dict) and not c.get("ok")]
+
+
+def validation_failed(validation: dict[str, Any] | None) -> bool:
+    return validation is not None and (validation.get("ok") is False or bool(failed_checks(validation)))
+
+
+def build_document(result: PlaybookResult) -> dict[str, Any]:
+    """The --json document, redacted."""
+    hosts = {}
+    for host in result.hosts():
+        hosts[host] = {
+            "ok": result.count("ok", host),
+            "changed": result.count("changed", host),
+            "failed": result.count("failures", host) > 0,
+            "unreachable": result.count("dark", host) > 0,
+            "failures": [{"task": f.task, "msg": f.msg} for f in result.failures if f.host == host],
+            "validation": result.validation(host),
+        }
+    doc = {
+        "playbook": result.playbook,
+        "status": result.status,
+        "rc": result.rc,
+        "hosts": hosts,
+        "artifacts": str(result.artifacts),
+    }
+    return redact_data(doc)
+
+
+def exit_code(doc: dict[str, Any]) -> int:
+    hosts = doc["hosts"].values()
+    if any(h["failed"] or h["unreachable"] or validation_failed(h["validation"]) for h in hosts):
+        return EXIT_HOSTS_FAILED
+    if doc["rc"] != 0 or doc["status"] != "successful":
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def print_json(doc: dict[str, Any], console: Console) -> None:
+    console.out(json.dumps(doc, indent=2), highlight=False)
+
+
+def _kernel(validation: dict[str, Any] | None) -> str:
+    kernel = (validation or {}).get("kernel")
+    if not isinstance(kernel, dict):
+        return "-"
+    return f"{kernel.get('name', '?')} (executed: {'yes' if kernel.get('executed') else 'no'})"
+
+
+def print_table(doc: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"sagelab: {doc['playbook']}", title_justify="left")
+    for column in ("host", "ok", "changed", "failed/unreachable", "route", *VERSION_PACKAGES, "kernel"):
+        table.add_column(column, justify="right" if column in ("ok", "changed") else "left")
+    problems: list[tuple[str, str, str]] = []
+    for host, h in doc["hosts"].items():
+        validation = h["validation"]
+        versions = (validation or {}).get("versions") or {}
+        bad = "unreachable" if h["unreachable"] else "failed" if h["failed"] else "no"
+        table.add_row(
+            host,
+            str(h["ok"]),
+            str(h["changed"]),
+            Text(bad, style="red" if bad != "no" else "green"),
+            str((validation or {}).get("route", "-")),
+            *(str(versions.get(p, "-")) for p in VERSION_PACKAGES),
+            _kernel(validation),
+        )
+        problems += [(host, f["task"], f["msg"]) for f in h["failures"]]
+        problems += [(host, f"check: {c.get('name', '?')}", str(c.get("detail", "")))
+                     for c in failed_checks(validation)]
+    if doc["hosts"]:
+        console.print(table)
+    else:
+        console.print(Text("no host ran a task; see the artifacts' stdout", style="red"))
+    for host, task, msg in problems:
+        console.print(Text.assemble(("FAILED ", "bold red"), (host, "bold"), f"  {task}: ", msg))
+    code = exit_code(doc)
+    style = {EXIT_OK: "green", EXIT_ERROR: "red", EXIT_HOSTS_FAILED: "red"}[code]
+    status = f"{doc['status']} (rc {doc['rc']})"
+    console.print(Text.assemble(("status ", "bold"), (status, style), f"  artifacts: {doc['artifacts']}"),
+                  soft_wrap=True)

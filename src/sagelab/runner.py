@@ -1,0 +1,182 @@
+"""Run one playbook of the project with ansible-runner and collect what the report needs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import ansible_runner
+
+from sagelab.redact import MASK, redact_data
+
+EventHandler = Callable[[dict[str, Any]], None]
+
+ROTATE_ARTIFACTS = 20
+DEFAULT_INVENTORY = "inventories/local/hosts.yml"
+# Environment variable names whose values never reach artifacts/<ident>/command.
+SENSITIVE_ENV = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|_KEY|KEY_", re.IGNORECASE)
+
+
+def project_home() -> Path:
+    """The repository root: $SAGELAB_HOME, else the checkout this package lives in."""
+    home = os.environ.get("SAGELAB_HOME")
+    return Path(home).expanduser().resolve() if home else Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class PlaybookRequest:
+    """What to run; paths relative to the caller's working directory or absolute."""
+
+    playbook: Path
+    inventories: list[str] = field(default_factory=list)
+    limit: str | None = None
+    extra_vars: list[str] = field(default_factory=list)  # raw `-e` values, as ansible-playbook takes them
+    vars: dict[str, Any] = field(default_factory=dict)  # vars set by the CLI's own options
+    check: bool = False
+    diff: bool = False
+    ansible_verbosity: int = 0
+
+
+@dataclass
+class Failure:
+    host: str
+    task: str
+    msg: str
+
+
+@dataclass
+class PlaybookResult:
+    playbook: str
+    status: str
+    rc: int
+    stats: dict[str, dict[str, int]]
+    failures: list[Failure]
+    artifacts: Path
+    report_dir: Path
+
+    def hosts(self) -> list[str]:
+        names = set(self.stats.get("processed", {}))
+        for counts in self.stats.values():
+            names.update(counts)
+        if self.report_dir.is_dir():
+            names.update(p.stem for p in self.report_dir.glob("*.json"))
+        return sorted(names)
+
+    def count(self, key: str, host: str) -> int:
+        return int(self.stats.get(key, {}).get(host, 0))
+
+    def validation(self, host: str) -> dict[str, Any] | None:
+        """The validate role's report for host, or None when it wrote none (or an unreadable one)."""
+        path = self.report_dir / f"{host}.json"
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+
+def _absolute(path: str) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def build_cmdline(request: PlaybookRequest) -> str:
+    """ansible-playbook options for runner's `cmdline=`: -e values pass through untouched,
+    except that `@file` is made absolute (ansible-playbook runs from the project dir)."""
+    args: list[str] = []
+    for value in request.extra_vars:
+        args += ["-e", "@" + _absolute(value[1:]) if value.startswith("@") else value]
+    if request.check:
+        args.append("--check")
+    if request.diff:
+        args.append("--diff")
+    if request.ansible_verbosity:
+        args.append("-" + "v" * request.ansible_verbosity)
+    return shlex.join(args)
+
+
+class _FailureCollector:
+    def __init__(self) -> None:
+        self.failures: list[Failure] = []
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        name = event.get("event")
+        data = event.get("event_data", {})
+        if name not in ("runner_on_failed", "runner_on_unreachable") or data.get("ignore_errors"):
+            return
+        res = data.get("res") or {}
+        msg = res.get("msg") or res.get("stderr") or res.get("reason") or ""
+        self.failures.append(Failure(data.get("host", "?"), data.get("task", "?"), str(msg).strip()))
+
+
+def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | None = None
+                 ) -> PlaybookResult:
+    """Run the playbook from home with ansible-runner; artifacts go to <home>/.sagelab/artifacts/<ident>."""
+    ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
+    artifacts = home / ".sagelab" / "artifacts" / ident
+    report_dir = artifacts / "reports"
+    report_dir.mkdir(parents=True, mode=0o700)
+
+    collector = _FailureCollector()
+
+    def event_handler(event: dict[str, Any]) -> bool:
+        collector(event)
+        if on_event:
+            on_event(event)
+        return True  # keep the event in artifacts/job_events
+
+    inventories = request.inventories or [str(home / DEFAULT_INVENTORY)]
+    try:
+        run = ansible_runner.run(
+            private_data_dir=str(home / ".sagelab"),
+            project_dir=str(home),
+            artifact_dir=str(artifacts.parent),
+            ident=ident,
+            rotate_artifacts=ROTATE_ARTIFACTS,
+            suppress_env_files=True,
+            playbook=_absolute(str(request.playbook)),
+            inventory=[_absolute(i) if Path(i).expanduser().exists() else i for i in inventories],
+            limit=request.limit,
+            cmdline=build_cmdline(request),
+            extravars={**request.vars, "validate_report_dir": str(report_dir)},
+            envvars={
+                "ANSIBLE_CONFIG": str(home / "ansible.cfg"),
+                "ANSIBLE_NOCOLOR": "1",
+                "ANSIBLE_FORCE_COLOR": "0",
+                # ansible-playbook from the same environment as this CLI, activated or not
+                "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+            },
+            event_handler=event_handler,
+            quiet=True,
+        )
+    finally:
+        _scrub_command_file(artifacts / "command")
+    return PlaybookResult(
+        playbook=str(request.playbook),
+        status=run.status,
+        rc=run.rc,
+        stats=run.stats or {},
+        failures=collector.failures,
+        artifacts=artifacts,
+        report_dir=report_dir,
+    )
+
+
+def _scrub_command_file(path: Path) -> None:
+    """ansible-runner always dumps the whole environment into artifacts/<ident>/command (even with
+    suppress_env_files): mask credential-like variables and anything redact() recognises."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    env = data.get("env") or {}
+    data["env"] = {k: MASK if SENSITIVE_ENV.search(k) else v for k, v in env.items()}
+    path.write_text(json.dumps(redact_data(data)))

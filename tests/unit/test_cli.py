@@ -1,0 +1,207 @@
+"""sagelab CLI: real ansible-runner runs of the fixture playbooks in tests/fixtures against localhost."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sagelab.cli import main
+from sagelab.redact import MASK, redact
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = REPO / "tests" / "fixtures"
+INVENTORY = str(FIXTURES / "inventory.yml")
+SAGELAB = Path(sys.executable).parent / "sagelab"
+FAKE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def playbook(name: str) -> str:
+    return str(FIXTURES / "playbooks" / f"{name}.yml")
+
+
+def run_json(capsys, *args: str, command: str = "workstation") -> tuple[int, dict]:
+    code = main([command, "--json", *args])
+    out = capsys.readouterr().out
+    return code, json.loads(out)  # exactly one JSON document on stdout
+
+
+def run_echo(capsys, tmp_path: Path, *args: str) -> tuple[int, dict]:
+    echo_file = tmp_path / "echo.json"
+    code, _ = run_json(capsys, "--playbook", playbook("echo_vars"), "-i", INVENTORY,
+                       "-e", f"echo_file={echo_file}", *args)
+    return code, json.loads(echo_file.read_text())
+
+
+# --- command line ------------------------------------------------------------------------------------
+
+def test_help_lists_commands_and_hides_test_options():
+    proc = subprocess.run([str(SAGELAB), "--help"], capture_output=True, text=True, check=True)
+    for command in ("workstation", "validate", "up"):
+        assert command in proc.stdout
+    proc = subprocess.run([str(SAGELAB), "workstation", "--help"], capture_output=True, text=True, check=True)
+    options = ("--inventory", "--limit", "--route", "--sdk", "--extra-vars", "--check", "--diff", "--json")
+    for option in options:
+        assert option in proc.stdout
+    assert "--playbook" not in proc.stdout
+
+
+@pytest.mark.parametrize("argv", [
+    [],
+    ["bogus"],
+    ["workstation", "--sdk", "4"],
+    ["workstation", "--route", "conda"],
+    ["up", "--limit", "localhost"],  # up is this machine: no targets to choose
+    ["validate", "--playbook", "/nonexistent/playbook.yml"],
+])
+def test_usage_errors_exit_1(argv, capsys):
+    assert main(argv) == 1
+
+
+def test_usage_error_exit_code_of_the_installed_script():
+    proc = subprocess.run([str(SAGELAB), "workstation", "--sdk", "9"], capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "invalid choice" in proc.stderr
+
+
+# --- runs --------------------------------------------------------------------------------------------
+
+def test_successful_run_json_document(capsys):
+    code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY)
+    assert code == 0
+    assert set(doc) == {"playbook", "status", "rc", "hosts", "artifacts"}
+    assert (doc["status"], doc["rc"]) == ("successful", 0)
+    assert doc["playbook"].endswith("changed.yml")
+    host = doc["hosts"]["localhost"]
+    assert set(host) == {"ok", "changed", "failed", "unreachable", "failures", "validation"}
+    assert host["ok"] == 2 and host["changed"] == 1
+    assert host["failed"] is False and host["unreachable"] is False and host["failures"] == []
+    assert host["validation"]["versions"] == {"boto3": "1.43.11", "sagemaker": "2.250.0", "pandas": "2.3.3"}
+    assert host["validation"]["kernel"]["executed"] is True
+
+    artifacts = Path(doc["artifacts"])
+    assert artifacts.parent == REPO / ".sagelab" / "artifacts"
+    assert (artifacts / "reports" / "localhost.json").is_file()
+    assert (artifacts / "job_events").is_dir()
+    assert not (REPO / ".sagelab" / "env" / "extravars").exists()  # suppress_env_files
+
+
+def test_failed_task_exits_2_with_redacted_message(capsys):
+    code, doc = run_json(capsys, "--playbook", playbook("failing"), "-i", INVENTORY)
+    assert code == 2
+    assert doc["status"] == "failed" and doc["rc"] == 2
+    host = doc["hosts"]["localhost"]
+    assert host["failed"] is True and host["validation"] is None
+    assert [f["task"] for f in host["failures"]] == ["Fail for real"]  # the ignored failure does not count
+    msg = host["failures"][0]["msg"]
+    assert msg.startswith("broken on purpose") and FAKE_SECRET not in msg and MASK in msg
+
+
+def test_failed_validation_check_exits_2_and_is_listed(capsys):
+    code = main(["validate", "--playbook", playbook("failed_check"), "-i", INVENTORY])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert "localhost" in out and "2.250.0" in out
+    assert "kernel executes code: kernel died" in out
+    assert "executed: no" in out
+
+
+def test_unreachable_host_exits_2(capsys):
+    code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", "unreachable.invalid,",
+                         "-e", "ansible_connection=ssh ansible_ssh_timeout=2")
+    assert code == 2
+    assert doc["hosts"]["unreachable.invalid"]["unreachable"] is True
+
+
+def test_text_mode_without_tty_prints_task_starts_and_table(capsys):
+    code = main(["workstation", "--playbook", playbook("changed"), "-i", INVENTORY])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "[Fixture that changes one thing] Report a change" in captured.err
+    assert "sagemaker (executed: yes)" in captured.out
+    assert "status successful (rc 0)" in captured.out
+
+
+def test_verbose_shows_ansible_output(capsys):
+    assert main(["workstation", "-v", "--playbook", playbook("changed"), "-i", INVENTORY]) == 0
+    assert "PLAY RECAP" in capsys.readouterr().err
+
+
+def test_up_runs_on_the_local_inventory(capsys):
+    code, doc = run_json(capsys, "--playbook", playbook("changed"), command="up")
+    assert code == 0
+    assert list(doc["hosts"]) == ["localhost"]
+
+
+# --- options reach Ansible ---------------------------------------------------------------------------
+
+def test_extra_vars_pass_through(capsys, tmp_path, monkeypatch):
+    (tmp_path / "vars.yml").write_text("from_file: hello\n")
+    monkeypatch.chdir(tmp_path)  # @file is relative to where sagelab runs, not to the project
+    code, echoed = run_echo(capsys, tmp_path, "-e", "a=1 b=2", "-e", '{"nested": {"x": [1, 2]}}',
+                            "-e", "@vars.yml", "--route", "venv", "--sdk", "3")
+    assert code == 0
+    assert (echoed["a"], echoed["b"]) == ("1", "2")
+    assert echoed["nested"] == {"x": [1, 2]}
+    assert echoed["from_file"] == "hello"
+    assert echoed["sagelab_route"] == "venv"
+    assert echoed["sagemaker_sdk_major"] == 3
+    report_dir = Path(echoed["validate_report_dir"])
+    assert report_dir.is_absolute() and report_dir.name == "reports"
+    assert report_dir.parent.parent == REPO / ".sagelab" / "artifacts"
+    assert echoed["check_mode"] is False and echoed["diff_mode"] is False
+
+
+def test_yaml_extra_vars_string(capsys, tmp_path):
+    code, echoed = run_echo(capsys, tmp_path, "-e", "{nested: {x: yes}}")
+    assert code == 0
+    assert echoed["nested"] == {"x": True}
+
+
+def test_check_and_diff_reach_ansible(capsys, tmp_path):
+    code, echoed = run_echo(capsys, tmp_path, "--check", "--diff")
+    assert code == 0
+    assert echoed["check_mode"] is True and echoed["diff_mode"] is True
+
+
+def test_missing_vars_file_is_an_ansible_error_exit_1(capsys, tmp_path):
+    code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY,
+                         "-e", f"@{tmp_path / 'missing.yml'}")
+    assert code == 1
+    assert doc["hosts"] == {} and doc["rc"] != 0
+
+
+# --- redaction ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    f"secret {FAKE_SECRET} here",
+    f"aws_secret_access_key = {FAKE_SECRET[:20]}",
+    '{"aws_secret_access_key": "short-but-named"}',
+    "key id AKIAIOSFODNN7EXAMPLE",
+])
+def test_redact_hides_credentials(text):
+    hidden = redact(text)
+    assert MASK in hidden
+    for secret in (FAKE_SECRET, FAKE_SECRET[:20], "short-but-named", "AKIAIOSFODNN7EXAMPLE"):
+        assert secret not in hidden
+
+
+def test_redact_keeps_digests_and_paths():
+    text = "commit 0123456789abcdef0123456789abcdef01234567 in /root/workdir/sagemaker/bin/python"
+    assert redact(text) == text
+
+
+
+def test_no_secret_from_the_environment_lands_in_artifacts(capsys, monkeypatch):
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+    code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY)
+    assert code == 0
+    artifacts = Path(doc["artifacts"])
+    command = json.loads((artifacts / "command").read_text())
+    assert command["env"]["AWS_SECRET_ACCESS_KEY"] == MASK
+    for path in artifacts.rglob("*"):
+        if path.is_file():
+            assert FAKE_SECRET not in path.read_text(errors="replace"), path

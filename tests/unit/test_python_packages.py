@@ -1,0 +1,130 @@
+"""sagelab.sagemaker.python_packages: real ad-hoc `ansible` runs creating real environments from PyPI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, ansible_module
+
+MODULE = "sagelab.sagemaker.python_packages"
+UV = str(BIN / "uv")
+
+
+def run(args: dict, **kw) -> dict:
+    return ansible_module(MODULE, args, **kw)
+
+
+def site_state(venv: Path) -> dict[str, int]:
+    """Every file's mtime in the environment: a run that writes anything changes it."""
+    return {str(p): p.stat().st_mtime_ns for p in venv.rglob("*") if "__pycache__" not in p.parts}
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_lifecycle_check_mode_matches_the_real_run(tmp_path, installer):
+    venv = tmp_path / "env"
+    base = {"venv": str(venv), "installer": installer, "uv": UV if installer == "uv" else None}
+    base = {k: v for k, v in base.items() if v is not None}
+    old = dict(base, requirements=["six==1.16.0"])
+
+    # check mode, fresh: would create and install, writes nothing
+    res = run(old, check=True, diff=True)
+    assert res["changed"] is True and res["created"] is True, res
+    assert res["installed"] == ["six==1.16.0"]  # uv resolves in a scratch env; pip reports the spec
+    assert res["diff"]["after"] == "six==1.16.0\n"
+    assert not venv.exists()
+
+    # present: created and installed, exactly what check mode said
+    res = run(old, diff=True)
+    assert res["changed"] is True and res["created"] is True and res["installer"] == installer, res
+    assert res["installed"] == ["six==1.16.0"]
+    assert res["packages"]["six"] == "1.16.0" and "pip" in res["packages"]  # seeded with pip
+    assert (venv / "pyvenv.cfg").is_file()
+
+    # present again: no change, nothing written
+    before = site_state(venv)
+    res = run(old)
+    assert res["changed"] is False and res["installed"] == [] and res["removed"] == [], res
+    assert site_state(venv) == before
+
+    # an upgrade in check mode: the exact before/after, nothing written
+    new = dict(base, requirements=["six==1.17.0"])
+    res = run(new, check=True, diff=True)
+    assert res["changed"] is True and res["created"] is False
+    assert (res["installed"], res["removed"]) == (["six==1.17.0"], ["six==1.16.0"])
+    assert res["diff"] == {"before": "six==1.16.0\n", "after": "six==1.17.0\n",
+                           "before_header": f"{venv} (removed or replaced)",
+                           "after_header": f"{venv} (installed or upgraded)"}
+    assert site_state(venv) == before
+
+    # the upgrade for real reports the same
+    res = run(new, diff=True)
+    assert (res["changed"], res["installed"], res["removed"]) == (True, ["six==1.17.0"], ["six==1.16.0"])
+    assert run(new)["changed"] is False
+
+    # absent: check mode, real, again
+    gone = dict(base, requirements=["six"], state="absent")
+    res = run(gone, check=True)
+    assert res["changed"] is True and res["removed"] == ["six==1.17.0"]
+    assert "six" in run(new, check=True)["packages"]
+    res = run(gone)
+    assert res["changed"] is True and "six" not in res["packages"]
+    assert run(gone)["changed"] is False
+    assert (venv / "pyvenv.cfg").is_file()  # the environment stays
+
+
+def test_names_are_compared_normalized(tmp_path):
+    args = {"venv": str(tmp_path / "env"), "uv": UV, "requirements": ["Typing_Extensions"]}
+    assert run(args)["changed"] is True
+    res = run(dict(args, requirements=["typing-extensions"]))
+    assert res["changed"] is False, res
+
+
+def test_an_empty_list_only_ensures_the_environment(tmp_path):
+    args = {"venv": str(tmp_path / "env"), "uv": UV, "seed": False}
+    res = run(args)
+    assert res["changed"] is True and res["created"] is True and res["installed"] == []
+    assert "pip" not in res["packages"]
+    assert run(args)["changed"] is False
+
+
+def test_an_unreachable_index_fails_clearly_and_changes_nothing(tmp_path):
+    venv = tmp_path / "env"
+    assert run({"venv": str(venv), "uv": UV})["changed"] is True
+    before = site_state(venv)
+    res = run({"venv": str(venv), "uv": UV, "requirements": ["six"],
+               "index_url": "http://127.0.0.1:9/simple"})
+    assert res.get("failed") is True
+    assert res["msg"].startswith("installing six failed (uv"), res["msg"]
+    assert site_state(venv) == before
+
+
+BAD_INPUT = [
+    ({"requirements": ["six>>1"]}, "requirements: 'six>>1' is not a valid requirement"),
+    ({"requirements": ["six==1; "]}, "requirements: 'six==1; ' is not a valid requirement"),
+    ({"requirements": ["https://example.com/six.whl"]}, "is not a valid requirement"),
+    ({"index_url": "pypi.org/simple"}, "index_url: 'pypi.org/simple' is not a URL"),
+    ({"extra_index_urls": ["ftp://mirror"]}, "extra_index_urls: 'ftp://mirror' is not a URL"),
+    ({"installer": "uv", "uv": "/nonexistent/uv"}, "uv: '/nonexistent/uv' is not an executable uv binary"),
+    ({"installer": "conda"}, "installer"),
+    ({"state": "latest"}, "state"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[m.split(":")[0] for _, m in BAD_INPUT])
+def test_bad_input_is_refused_before_anything_changes(tmp_path, extra, message):
+    res = run({"venv": str(tmp_path / "env"), "requirements": ["six"], **extra})
+    assert res.get("failed") is True
+    assert message in res["msg"], res["msg"]
+    assert not (tmp_path / "env").exists()
+
+
+def test_a_path_that_is_not_a_venv_is_refused(tmp_path):
+    target = tmp_path / "env"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    res = run({"venv": str(target), "uv": UV, "requirements": ["six"]})
+    assert res.get("failed") is True
+    assert res["msg"].startswith(f"venv: '{target}' exists but is not a Python virtual environment")
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
