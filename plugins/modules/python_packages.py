@@ -203,7 +203,7 @@ REQUIREMENT_RE = re.compile(
     r"^\s*(?P<name>[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
     r"(\[\s*[A-Za-z0-9._-]+(\s*,\s*[A-Za-z0-9._-]+)*\s*\])?\s*"
     r"((~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(\s*,\s*(~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?"
-    r"\s*(;.+)?$"
+    r"\s*(;\s*\S.*)?$"
 )
 INSTALLED_PROBE = (
     "import json, importlib.metadata as m\n"

@@ -17,8 +17,10 @@ def run(args: dict, **kw) -> dict:
 
 
 def site_state(venv: Path) -> dict[str, int]:
-    """Every file's mtime in the environment: a run that writes anything changes it."""
-    return {str(p): p.stat().st_mtime_ns for p in venv.rglob("*") if "__pycache__" not in p.parts}
+    """Every file's mtime in the environment: a run that writes anything changes it (uv's own .lock
+    file, which any uv operation touches, aside)."""
+    return {str(p): p.stat().st_mtime_ns for p in venv.rglob("*")
+            if "__pycache__" not in p.parts and p.name != ".lock"}
 
 
 @pytest.mark.parametrize("installer", ["uv", "pip"])

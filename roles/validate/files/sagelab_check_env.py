@@ -4,7 +4,8 @@ Run with the environment's own interpreter (the validate role does). Uses only t
 and jupyter_client, which ipykernel brings. Checks:
   * each package is installed (version from importlib.metadata: SDK 3 has no __version__);
   * the kernel is listed by `jupyter kernelspec list --json`;
-  * the kernel starts and executes code that imports the packages.
+  * the kernel starts and executes code that imports the packages;
+  * with --aws-cli, `aws sagemaker list-endpoints --profile P` answers (the book's CLI check).
 When the kernel cannot run, the imports are tried in a plain subprocess so the report still
 says which package is broken.
 
@@ -114,6 +115,22 @@ def imports(packages: list[str], kernel: str | None, timeout: float) -> tuple[li
     return checks, kernel_check
 
 
+def aws_answers(aws: str, profile: str, timeout: float) -> dict:
+    """The book's check that the CLI, its profile and the account work: list-endpoints answers."""
+    argv = [aws, "sagemaker", "list-endpoints", "--output", "json"] + (["--profile", profile] if profile else [])
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return check("aws sagemaker list-endpoints", False, f"{type(exc).__name__}: {exc}"[-300:])
+    if proc.returncode != 0:
+        return check("aws sagemaker list-endpoints", False, (proc.stderr or proc.stdout).strip()[-300:])
+    try:
+        count = len(json.loads(proc.stdout).get("Endpoints", []))
+    except ValueError:
+        return check("aws sagemaker list-endpoints", False, "answer is not JSON: " + proc.stdout[:200])
+    return check("aws sagemaker list-endpoints", True, f"{count} endpoints (profile {profile or 'default'})")
+
+
 def fingerprint(kernel: str, spec: dict | None, packages: list[str]) -> str:
     """Hash of what the checks depend on: installed distributions, kernel spec, arguments."""
     digest = hashlib.sha256(json.dumps([kernel, packages, sys.executable]).encode())
@@ -154,6 +171,8 @@ def main() -> int:
     ap.add_argument("--route", default="venv")
     ap.add_argument("--cache", default="", help="reuse a passing report while the env is unchanged")
     ap.add_argument("--read-only", action="store_true", help="never write the cache (check mode)")
+    ap.add_argument("--aws-cli", default="", help="also check `aws sagemaker list-endpoints` with this CLI")
+    ap.add_argument("--aws-profile", default="", help="the profile for that check")
     args = ap.parse_args()
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     packages = [p for p in args.packages.split(",") if p]
@@ -165,8 +184,13 @@ def main() -> int:
         checks.append(listed)
     key = fingerprint(args.kernel, spec, packages) if args.cache else ""
     cached = read_cache(args.cache, key) if args.cache else None
+    aws_check = aws_answers(args.aws_cli, args.aws_profile, min(args.timeout, 60)) if args.aws_cli else None
     if cached:
-        print(json.dumps(dict(cached, host=args.host, route=args.route)))
+        report = dict(cached, host=args.host, route=args.route)
+        if aws_check:  # never cached: it depends on the account, not on the environment
+            report["checks"] = [*report["checks"], aws_check]
+            report["ok"] = report["ok"] and aws_check["ok"]
+        print(json.dumps(report))
         return 0
     execute = args.kernel if (spec is not None and not args.no_execute) else None
     import_checks, kernel_check = imports(packages, execute, args.timeout)
@@ -175,6 +199,7 @@ def main() -> int:
         checks.append(kernel_check)
     elif args.kernel and not args.no_execute:
         checks.append(check("kernel executes code", False, "kernel not listed, not started"))
+    env_ok = all(c["ok"] for c in checks)
 
     report = {
         "host": args.host,
@@ -189,13 +214,13 @@ def main() -> int:
             "listed": bool(listed and listed["ok"]),
             "executed": bool(kernel_check and kernel_check["ok"]),
         },
-        "checks": checks,
-        "ok": all(c["ok"] for c in checks),
+        "checks": checks + ([aws_check] if aws_check else []),
+        "ok": env_ok and (aws_check is None or aws_check["ok"]),
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "cached": False,
     }
-    if args.cache and report["ok"] and not args.read_only:
-        write_cache(args.cache, key, report)
+    if args.cache and env_ok and not args.read_only:
+        write_cache(args.cache, key, dict(report, checks=checks, ok=True))
     print(json.dumps(report))
     return 0
 
