@@ -98,3 +98,26 @@ def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool =
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@dataclass(frozen=True)
+class RunningSandbox:
+    """The session's embedded AWS sandbox: where it listens, and the environment that points AWS SDKs,
+    the AWS CLI and amazon.aws modules at it (merge env into a subprocess's environment)."""
+
+    endpoint_url: str
+    env: dict[str, str]
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> RunningSandbox:
+    """One sandbox process (sagelab.sandbox.start) for the whole session, stopped at its end.
+
+    A separate process, so that moto's patched classes and global state stay out of the test process.
+    """
+    from sagelab import sandbox as sandbox_module
+
+    home = tmp_path_factory.mktemp("sandbox-home")
+    state = sandbox_module.start(home)
+    request.addfinalizer(lambda: sandbox_module.stop(home))
+    return RunningSandbox(state["endpoint_url"], sandbox_module.client_env(state["endpoint_url"]))

@@ -59,7 +59,53 @@ def build_parser() -> argparse.ArgumentParser:
         _add_run_options(sub.add_parser(name, help=help_, description=help_))
     up_help = "set up this machine (inventories/local) as a SageMaker workstation, then report"
     _add_run_options(sub.add_parser("up", help=up_help, description=up_help), targets=False)
+    _add_sandbox_parser(sub)
     return parser
+
+
+def _add_sandbox_parser(sub: Any) -> None:
+    help_ = "run the embedded AWS sandbox (a local moto server) for use without AWS credentials"
+    parser = sub.add_parser("sandbox", help=help_, description=help_)
+    actions = parser.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION",
+                                    parser_class=_Parser)
+    start = actions.add_parser("start", help="start it in the background (or show the one running)")
+    start.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (default: any free port)")
+    actions.add_parser("stop", help="stop it")
+    status = actions.add_parser("status", help="show it; exit 1 when none is running")
+    status.add_argument("--json", action="store_true", help="print one JSON document")
+
+
+def _sandbox(args: argparse.Namespace, home: Path, out: Console, err: Console) -> int:
+    """`sagelab sandbox start|stop|status`: one sandbox per project home (see sagelab.sandbox)."""
+    from sagelab import sandbox  # moto takes over a second to import: only this command needs it
+
+    if args.sandbox_command == "stop":
+        out.print("Sandbox stopped." if sandbox.stop(home) else "No sandbox was running.")
+        return report.EXIT_OK
+    if args.sandbox_command == "start":
+        found = sandbox.status(home)
+        if found:
+            out.print("The sandbox was already running.")
+        try:
+            state = found or sandbox.start(home, args.port)
+        except sandbox.SandboxError as exc:
+            err.print(f"sagelab: error: {exc}", markup=False, highlight=False)
+            return report.EXIT_ERROR
+    else:
+        found = sandbox.status(home)
+        if args.json:
+            report.print_json({"running": found is not None, **(found or {})}, out)
+            return report.EXIT_OK if found else report.EXIT_ERROR
+        if found is None:
+            out.print("No sandbox is running; start one with `sagelab sandbox start`.", markup=False)
+            return report.EXIT_ERROR
+        state = found
+    out.print(f"Sandbox running at {state['endpoint_url']} (pid {state['pid']}, started {state['started']}).",
+              markup=False, highlight=False)
+    out.print("Point AWS tools and sagelab's AWS playbooks at it with:", markup=False)
+    for key, value in sandbox.client_env(state["endpoint_url"]).items():
+        out.print(f"  export {key}={value}", markup=False, highlight=False, soft_wrap=True)
+    return report.EXIT_OK
 
 
 def _request(args: argparse.Namespace, home: Path, playbook: str,
@@ -124,6 +170,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out, err = Console(), Console(stderr=True)
     if not out.is_terminal:
         out = Console(width=200)  # logs and pipes: do not squeeze the table into 80 columns
+    if args.command == "sandbox":
+        return _sandbox(args, home, out, err)
     if args.playbook and not args.playbook.is_file():
         err.print(f"sagelab: error: no such playbook: {args.playbook}", markup=False)
         return report.EXIT_ERROR

@@ -1,0 +1,606 @@
+"""The embedded AWS sandbox (sagelab.sandbox): a real moto server process, driven with boto3 and the CLI.
+
+Most tests share the session's sandbox (the `sandbox` fixture) and give their resources unique names;
+the lifecycle tests start their own, under temporary project homes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from sagelab import sandbox as sandbox_module
+from sagelab.cli import main
+
+SAGELAB = Path(sys.executable).parent / "sagelab"
+ACCOUNT = "123456789012"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagelab-notebook"
+FAST_WAITER = {"Delay": 0.1, "MaxAttempts": 100}  # the sandbox's transitions take about a second
+
+
+def aws(endpoint_url: str, service: str, attempts: int = 1) -> Any:
+    """A boto3 client for a sandbox; retries off unless asked (an unimplemented call answers 500)."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=sandbox_module.SANDBOX_REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=Config(retries={"mode": "standard", "total_max_attempts": attempts}))
+
+
+def call_api(url: str, path: str, body: dict | None = None, method: str = "POST") -> tuple[int, dict]:
+    """The sandbox's own HTTP endpoints (and moto's /moto-api/), never through a proxy."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=5) as reply:
+            text = reply.read().decode()
+            return reply.status, json.loads(text) if text.strip() else {}
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read().decode() or "{}")
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def aws_error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    error = excinfo.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+@pytest.fixture(scope="module")
+def sm(sandbox: Any) -> Any:
+    return aws(sandbox.endpoint_url, "sagemaker")
+
+
+@contextmanager
+def transitions(sandbox: Any, **transition: Any) -> Iterator[None]:
+    """Pace notebook status changes through moto's state manager (default: at once), then restore."""
+    model = {"model_name": sandbox_module.NOTEBOOK_MODEL}
+    status, _ = call_api(sandbox.endpoint_url, "/moto-api/state-manager/set-transition",
+                         {**model, "transition": transition or {"progression": "immediate"}})
+    assert status == 201
+    try:
+        yield
+    finally:
+        call_api(sandbox.endpoint_url, "/moto-api/state-manager/unset-transition", model)
+
+
+def create_notebook(sm: Any, name: str, **extra: Any) -> None:
+    params = {"NotebookInstanceName": name, "InstanceType": "ml.t3.medium", "RoleArn": ROLE}
+    sm.create_notebook_instance(**{**params, **extra})
+
+
+def notebook_status(sm: Any, name: str) -> str:
+    return sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
+
+
+def transition_message(status: str, allowed: str, target: str, name: str) -> str:
+    arn = f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:notebook-instance/{name}"
+    return (f"Status ({status}) not in ([{allowed}]). Unable to transition to ({target}) "
+            f"for Notebook Instance ({arn}).")
+
+
+# --- IAM -----------------------------------------------------------------------------------------------
+
+def test_iam_lists_no_service_specific_credentials_so_users_can_be_deleted(sandbox):
+    iam = aws(sandbox.endpoint_url, "iam")
+    user = unique("ds")
+    iam.create_user(UserName=user)
+    assert iam.list_service_specific_credentials(UserName=user)["ServiceSpecificCredentials"] == []
+    iam.delete_user(UserName=user)
+    policy = iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/AmazonSageMakerFullAccess")["Policy"]
+    assert policy["PolicyName"] == "AmazonSageMakerFullAccess"  # AWS managed policies are loaded
+    with pytest.raises(ClientError) as excinfo:
+        iam.list_service_specific_credentials(UserName=user)
+    assert aws_error(excinfo) == ("NoSuchEntity", f"The user with name {user} cannot be found.")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+# --- notebook instances --------------------------------------------------------------------------------
+
+@pytest.fixture
+def one_second_transitions(sandbox: Any) -> Iterator[None]:
+    """The default pace, whatever $SAGELAB_SANDBOX_TRANSITION_SECONDS says in this environment."""
+    with transitions(sandbox, progression="time", seconds=1):
+        yield
+
+
+@pytest.mark.usefixtures("one_second_transitions")
+def test_notebook_statuses_take_time_and_waiters_follow_them(sm):
+    name = unique("nb")
+    started = time.monotonic()
+    create_notebook(sm, name)
+    assert notebook_status(sm, name) == "Pending"
+    with pytest.raises(ClientError) as excinfo:  # like AWS: nothing to stop before it is in service
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+    assert aws_error(excinfo) == ("ValidationException",
+                                  transition_message("Pending", "InService", "Stopping", name))
+    sm.get_waiter("notebook_instance_in_service").wait(NotebookInstanceName=name, WaiterConfig=FAST_WAITER)
+    assert time.monotonic() - started >= 0.9
+
+    sm.stop_notebook_instance(NotebookInstanceName=name)
+    assert notebook_status(sm, name) == "Stopping"
+    sm.get_waiter("notebook_instance_stopped").wait(NotebookInstanceName=name, WaiterConfig=FAST_WAITER)
+
+    sm.update_notebook_instance(NotebookInstanceName=name, VolumeSizeInGB=10)
+    assert notebook_status(sm, name) == "Updating"
+    sm.get_waiter("notebook_instance_stopped").wait(NotebookInstanceName=name, WaiterConfig=FAST_WAITER)
+    assert sm.describe_notebook_instance(NotebookInstanceName=name)["VolumeSizeInGB"] == 10
+
+    sm.delete_notebook_instance(NotebookInstanceName=name)
+    assert notebook_status(sm, name) == "Deleting"
+    assert [n["NotebookInstanceStatus"] for n in sm.list_notebook_instances(NameContains=name)
+            ["NotebookInstances"]] == ["Deleting"]
+    sm.get_waiter("notebook_instance_deleted").wait(NotebookInstanceName=name, WaiterConfig=FAST_WAITER)
+    with pytest.raises(ClientError) as excinfo:
+        sm.describe_notebook_instance(NotebookInstanceName=name)
+    assert aws_error(excinfo) == ("ValidationException", "RecordNotFound")
+    assert sm.list_notebook_instances(NameContains=name)["NotebookInstances"] == []
+
+
+def test_notebook_calls_follow_aws_status_rules(sandbox, sm):
+    name = unique("nb")
+    with transitions(sandbox):
+        create_notebook(sm, name)
+        assert notebook_status(sm, name) == "InService"
+        for call, target in ((sm.start_notebook_instance, "Pending"),
+                             (sm.delete_notebook_instance, "Deleting"),
+                             (sm.update_notebook_instance, "Updating")):
+            with pytest.raises(ClientError) as excinfo:
+                call(NotebookInstanceName=name)
+            assert aws_error(excinfo) == ("ValidationException",
+                                          transition_message("InService", "Stopped, Failed", target, name))
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+        assert notebook_status(sm, name) == "Stopped"
+        with pytest.raises(ClientError) as excinfo:
+            sm.stop_notebook_instance(NotebookInstanceName=name)
+        assert aws_error(excinfo)[1] == transition_message("Stopped", "InService", "Stopping", name)
+        sm.start_notebook_instance(NotebookInstanceName=name)
+        assert notebook_status(sm, name) == "InService"
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+        sm.delete_notebook_instance(NotebookInstanceName=name)
+        for call in (sm.describe_notebook_instance, sm.update_notebook_instance,
+                     sm.create_presigned_notebook_instance_url):
+            with pytest.raises(ClientError) as excinfo:
+                call(NotebookInstanceName=name)
+            assert aws_error(excinfo) == ("ValidationException", "RecordNotFound")
+        create_notebook(sm, name)  # the name is free again once the instance is gone
+        assert notebook_status(sm, name) == "InService"
+
+
+def test_create_fills_in_aws_defaults_and_checks_instance_types_against_the_api(sandbox, sm):
+    name = unique("nb")
+    with transitions(sandbox):
+        create_notebook(sm, name, InstanceType="ml.g4dn.xlarge")
+    described = sm.describe_notebook_instance(NotebookInstanceName=name)
+    assert described["InstanceType"] == "ml.g4dn.xlarge"  # valid in AWS; moto's own list refuses it
+    assert described["RootAccess"] == "Enabled"
+    assert described["PlatformIdentifier"] == "notebook-al2-v2"
+    assert described["IpAddressType"] == "ipv4"
+    assert described["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "1"}
+    assert "FailureReason" not in described
+    with pytest.raises(ClientError) as excinfo:
+        create_notebook(sm, unique("nb"), InstanceType="ml.m5.large")
+    code, message = aws_error(excinfo)
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value 'ml.m5.large' at 'instanceType' failed to "
+                              "satisfy constraint: Member must satisfy enum value set: [ml.t2.medium, ")
+
+
+def test_update_notebook_instance_applies_what_the_api_accepts(sandbox, sm):
+    name, config = unique("nb"), unique("lcc")
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config)
+    with transitions(sandbox):
+        create_notebook(sm, name, VolumeSizeInGB=20, DefaultCodeRepository="https://github.com/a/one",
+                        AdditionalCodeRepositories=["https://github.com/a/two"],
+                        AcceleratorTypes=["ml.eia2.medium"])
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+        changes = {
+            "InstanceType": "ml.t3.large", "RoleArn": f"arn:aws:iam::{ACCOUNT}:role/other",
+            "LifecycleConfigName": config, "VolumeSizeInGB": 30,
+            "DefaultCodeRepository": "https://github.com/a/three",
+            "AdditionalCodeRepositories": ["https://github.com/a/four", "https://github.com/a/five"],
+            "RootAccess": "Disabled", "PlatformIdentifier": "notebook-al2-v3", "IpAddressType": "dualstack",
+            "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"},
+        }
+        sm.update_notebook_instance(NotebookInstanceName=name, **changes)
+        described = sm.describe_notebook_instance(NotebookInstanceName=name)
+        assert described["NotebookInstanceStatus"] == "Stopped"
+        assert described["LastModifiedTime"] > described["CreationTime"]
+        for key, value in changes.items():
+            key = "NotebookInstanceLifecycleConfigName" if key == "LifecycleConfigName" else key
+            assert described[key] == value, key
+
+        sm.update_notebook_instance(NotebookInstanceName=name, DisassociateLifecycleConfig=True,
+                                    DisassociateDefaultCodeRepository=True,
+                                    DisassociateAdditionalCodeRepositories=True,
+                                    DisassociateAcceleratorTypes=True)
+        described = sm.describe_notebook_instance(NotebookInstanceName=name)
+        for key in ("NotebookInstanceLifecycleConfigName", "DefaultCodeRepository",
+                    "AdditionalCodeRepositories", "AcceleratorTypes"):
+            assert key not in described, key
+        assert described["InstanceType"] == "ml.t3.large"  # untouched by a call that does not name it
+
+        with pytest.raises(ClientError) as excinfo:
+            sm.update_notebook_instance(NotebookInstanceName=name, VolumeSizeInGB=10)
+        assert aws_error(excinfo)[0] == "ValidationException"
+        assert "cannot be decreased from 30 GB to 10 GB" in aws_error(excinfo)[1]
+        with pytest.raises(ClientError) as excinfo:
+            sm.update_notebook_instance(NotebookInstanceName=name, RootAccess="Sometimes",
+                                        VolumeSizeInGB=20000, PlatformIdentifier="notebook-al9-v1")
+        code, message = aws_error(excinfo)
+        assert code == "ValidationException"
+        assert message.startswith("3 validation errors detected: ")
+        constraint = "failed to satisfy constraint: Member must"
+        assert f"Value 'Sometimes' at 'rootAccess' {constraint} satisfy enum value set: [Enabled, Disabled]" \
+            in message
+        assert f"Value '20000' at 'volumeSizeInGB' {constraint} have value less than or equal to 16384" \
+            in message
+        assert f"Value 'notebook-al9-v1' at 'platformIdentifier' {constraint} satisfy regular expression " \
+            "pattern" in message
+        assert sm.describe_notebook_instance(NotebookInstanceName=name)["VolumeSizeInGB"] == 30
+
+
+def test_a_failed_notebook_reports_why_and_can_be_updated_started_or_deleted(sandbox, sm):
+    name = unique("nb")
+    url = sandbox.endpoint_url
+    with transitions(sandbox):
+        create_notebook(sm, name)
+        reason = "Lifecycle script on-start failed with exit code 1"
+        assert call_api(url, "/sagelab-sandbox/fail-notebook", {"name": name, "reason": reason})[0] == 200
+        described = sm.describe_notebook_instance(NotebookInstanceName=name)
+        assert (described["NotebookInstanceStatus"], described["FailureReason"]) == ("Failed", reason)
+        with pytest.raises(ClientError) as excinfo:
+            sm.stop_notebook_instance(NotebookInstanceName=name)
+        assert aws_error(excinfo)[1] == transition_message("Failed", "InService", "Stopping", name)
+        sm.update_notebook_instance(NotebookInstanceName=name, InstanceType="ml.t3.large")
+        assert notebook_status(sm, name) == "Stopped"
+        call_api(url, "/sagelab-sandbox/fail-notebook", {"name": name, "reason": reason})
+        sm.start_notebook_instance(NotebookInstanceName=name)
+        described = sm.describe_notebook_instance(NotebookInstanceName=name)
+        assert described["NotebookInstanceStatus"] == "InService"
+        assert "FailureReason" not in described
+        call_api(url, "/sagelab-sandbox/fail-notebook", {"name": name})
+        sm.delete_notebook_instance(NotebookInstanceName=name)
+        assert sm.list_notebook_instances(NameContains=name)["NotebookInstances"] == []
+    assert call_api(url, "/sagelab-sandbox/fail-notebook", {"name": name})[0] == 404
+    assert call_api(url, "/sagelab-sandbox/fail-notebook", {"reason": "no name"})[0] == 400
+
+
+def test_presigned_notebook_url_opens_the_named_instance(sandbox, sm):
+    name = unique("nb")
+    create_notebook(sm, name)
+    first = sm.create_presigned_notebook_instance_url(
+        NotebookInstanceName=name, SessionExpirationDurationInSeconds=1800)["AuthorizedUrl"]
+    second = sm.create_presigned_notebook_instance_url(NotebookInstanceName=name)["AuthorizedUrl"]
+    prefix = f"https://{name}.notebook.eu-west-1.sagemaker.aws?authToken="
+    assert first.startswith(prefix) and second.startswith(prefix)
+    assert first != second and len(first) > len(prefix) + 20
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_presigned_notebook_instance_url(NotebookInstanceName=name,
+                                                  SessionExpirationDurationInSeconds=99999)
+    assert "at 'sessionExpirationDurationInSeconds'" in aws_error(excinfo)[1]
+
+
+# --- lifecycle configurations and code repositories ------------------------------------------------
+
+def test_lifecycle_configs_are_listed_and_updated(sm):
+    prefix = unique("lcc")
+    names = [f"{prefix}-{n}" for n in ("b", "a", "c")]
+    for name in names:
+        sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name,
+                                                     OnStart=[{"Content": "ZWNobyBiZWZvcmU="}])
+    def listed(**options: Any) -> tuple[list[str], str | None]:
+        reply = sm.list_notebook_instance_lifecycle_configs(NameContains=prefix, **options)
+        return ([c["NotebookInstanceLifecycleConfigName"] for c in reply["NotebookInstanceLifecycleConfigs"]],
+                reply.get("NextToken"))
+
+    assert listed() == (names, None)  # by CreationTime, the default
+    summary = sm.list_notebook_instance_lifecycle_configs(NameContains=names[0])[
+        "NotebookInstanceLifecycleConfigs"][0]
+    assert summary["NotebookInstanceLifecycleConfigArn"] == \
+        f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:notebook-instance-lifecycle-config/{names[0]}"
+    by_name = {"SortBy": "Name", "SortOrder": "Descending", "MaxResults": 2}
+    first, token = listed(**by_name)
+    assert first == sorted(names, reverse=True)[:2] and token
+    assert listed(**by_name, NextToken=token) == ([sorted(names)[0]], None)
+
+    before = sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=names[0])
+    sm.update_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=names[0],
+                                                 OnStart=[{"Content": "ZWNobyBhZnRlcg=="}])
+    after = sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=names[0])
+    assert after["OnStart"] == [{"Content": "ZWNobyBhZnRlcg=="}]
+    assert after["LastModifiedTime"] > before["LastModifiedTime"]
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=unique("missing"))
+    code, message = aws_error(excinfo)
+    assert code == "ValidationException" and "Notebook Instance Lifecycle Config does not exist" in message
+
+
+def test_code_repositories_lifecycle_with_tags(sm):
+    name = unique("repo")
+    git = {"RepositoryUrl": "https://github.com/example/notebooks.git", "Branch": "main"}
+    arn = sm.create_code_repository(CodeRepositoryName=name, GitConfig=git,
+                                    Tags=[{"Key": "team", "Value": "ds"}])["CodeRepositoryArn"]
+    assert arn == f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:code-repository/{name}"
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_code_repository(CodeRepositoryName=name, GitConfig=git)
+    assert aws_error(excinfo)[0] == "ValidationException"
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_code_repository(CodeRepositoryName=unique("repo"),
+                                  GitConfig={"RepositoryUrl": "git@github.com:x"})
+    assert "at 'gitConfig.repositoryUrl' failed to satisfy constraint" in aws_error(excinfo)[1]
+
+    described = sm.describe_code_repository(CodeRepositoryName=name)
+    assert (described["CodeRepositoryArn"], described["GitConfig"]) == (arn, git)
+    secret = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:git-AbCdEf"
+    assert sm.update_code_repository(CodeRepositoryName=name, GitConfig={"SecretArn": secret})[
+        "CodeRepositoryArn"] == arn
+    assert sm.describe_code_repository(CodeRepositoryName=name)["GitConfig"] == {**git, "SecretArn": secret}
+
+    other = f"{name}-other"
+    sm.create_code_repository(CodeRepositoryName=other, GitConfig=git)
+    listed = sm.list_code_repositories(NameContains=name)["CodeRepositorySummaryList"]
+    assert [r["CodeRepositoryName"] for r in listed] == [name, other]  # by Name, ascending: the defaults
+    page = sm.list_code_repositories(NameContains=name, SortOrder="Descending", MaxResults=1)
+    assert [r["CodeRepositoryName"] for r in page["CodeRepositorySummaryList"]] == [other]
+    assert page["NextToken"]
+
+    sm.add_tags(ResourceArn=arn, Tags=[{"Key": "team", "Value": "ml"}, {"Key": "cost", "Value": "lab"}])
+    assert sorted((t["Key"], t["Value"]) for t in sm.list_tags(ResourceArn=arn)["Tags"]) == \
+        [("cost", "lab"), ("team", "ml")]  # an existing key is overwritten, as in AWS
+
+    sm.delete_code_repository(CodeRepositoryName=name)
+    for call in (sm.describe_code_repository, sm.delete_code_repository, sm.update_code_repository):
+        with pytest.raises(ClientError) as excinfo:
+            call(CodeRepositoryName=name)
+        assert aws_error(excinfo)[0] == "ValidationException"
+    assert [r["CodeRepositoryName"] for r in sm.list_code_repositories(NameContains=name)[
+        "CodeRepositorySummaryList"]] == [other]
+
+
+# --- SageMaker Studio ----------------------------------------------------------------------------------
+
+def create_domain(sm: Any, auth_mode: str = "IAM") -> str:
+    arn = sm.create_domain(DomainName=unique("studio"), AuthMode=auth_mode, SubnetIds=["subnet-1"],
+                           VpcId="vpc-1", DefaultUserSettings={"ExecutionRole": ROLE})["DomainArn"]
+    return arn.rpartition("/")[2]
+
+
+def test_user_profiles_lifecycle_and_presigned_domain_url(sm):
+    domain_id = create_domain(sm)
+    settings = {"ExecutionRole": ROLE, "SecurityGroups": ["sg-1"]}
+    arn = sm.create_user_profile(DomainId=domain_id, UserProfileName="alice", UserSettings=settings,
+                                 Tags=[{"Key": "owner", "Value": "alice"}])["UserProfileArn"]
+    assert arn == f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:user-profile/{domain_id}/alice"
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="bob")
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert aws_error(excinfo)[0] == "ResourceInUse"
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName="carol",
+                               SingleSignOnUserIdentifier="UserName", SingleSignOnUserValue="carol")
+    assert aws_error(excinfo)[0] == "ValidationException"  # IAM domains take no IAM Identity Center user
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(DomainId="d-missing", UserProfileName="alice")
+    assert aws_error(excinfo)[0] == "ResourceNotFound"
+
+    described = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert (described["UserProfileArn"], described["Status"], described["UserSettings"]) == (arn, "InService",
+                                                                                            settings)
+    assert described["HomeEfsFileSystemUid"].isdigit()
+    assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "owner", "Value": "alice"}]
+    listed = sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
+    assert [(p["UserProfileName"], p["Status"]) for p in listed] == [("alice", "InService"),
+                                                                    ("bob", "InService")]
+    listed = sm.list_user_profiles(DomainIdEquals=domain_id, UserProfileNameContains="bo")["UserProfiles"]
+    assert [p["UserProfileName"] for p in listed] == ["bob"]
+
+    sm.update_user_profile(DomainId=domain_id, UserProfileName="alice",
+                           UserSettings={"SecurityGroups": ["sg-2"]})
+    assert sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")["UserSettings"] == \
+        {"ExecutionRole": ROLE, "SecurityGroups": ["sg-2"]}  # settings not named are kept
+
+    url = sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="alice",
+                                         ExpiresInSeconds=60)["AuthorizedUrl"]
+    assert url.startswith(f"https://{domain_id}.studio.eu-west-1.sagemaker.aws/auth?token=")
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="nobody")
+    assert aws_error(excinfo)[0] == "ResourceNotFound"
+
+    with pytest.raises(ClientError) as excinfo:  # AWS: profiles first, then the domain
+        sm.delete_domain(DomainId=domain_id)
+    assert aws_error(excinfo)[0] == "ResourceInUse"
+    for name in ("alice", "bob"):
+        sm.delete_user_profile(DomainId=domain_id, UserProfileName=name)
+    for call in (sm.describe_user_profile, sm.delete_user_profile, sm.update_user_profile):
+        with pytest.raises(ClientError) as excinfo:
+            call(DomainId=domain_id, UserProfileName="alice")
+        assert aws_error(excinfo)[0] == "ResourceNotFound"
+    sm.delete_domain(DomainId=domain_id)
+    assert sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"] == []
+
+
+def test_sso_domains_need_an_identity_center_user_and_give_no_presigned_url(sm):
+    domain_id = create_domain(sm, auth_mode="SSO")
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert aws_error(excinfo)[0] == "ValidationException"
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="alice", SingleSignOnUserIdentifier="UserName",
+                           SingleSignOnUserValue="alice@example.com")
+    described = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert described["SingleSignOnUserValue"] == "alice@example.com"
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_presigned_domain_url(DomainId=domain_id, UserProfileName="alice")
+    assert aws_error(excinfo)[0] == "ValidationException"
+
+
+def test_update_domain_merges_settings(sm):
+    domain_id = create_domain(sm)
+    before = sm.describe_domain(DomainId=domain_id)
+    arn = sm.update_domain(DomainId=domain_id, DefaultUserSettings={"SecurityGroups": ["sg-9"]},
+                           DomainSettingsForUpdate={"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"},
+                           AppNetworkAccessType="VpcOnly", SubnetIds=["subnet-2", "subnet-3"],
+                           TagPropagation="ENABLED")["DomainArn"]
+    after = sm.describe_domain(DomainId=domain_id)
+    assert arn == after["DomainArn"]
+    assert after["DefaultUserSettings"] == {"ExecutionRole": ROLE, "SecurityGroups": ["sg-9"]}
+    assert after["DomainSettings"] == {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"}
+    assert (after["AppNetworkAccessType"], after["SubnetIds"], after["TagPropagation"]) == \
+        ("VpcOnly", ["subnet-2", "subnet-3"], "ENABLED")
+    assert after["LastModifiedTime"] > before["LastModifiedTime"]
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_domain(DomainId="d-missing", AppNetworkAccessType="VpcOnly")
+    assert aws_error(excinfo)[0] == "ResourceNotFound"
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="Everywhere")
+    assert "at 'appNetworkAccessType'" in aws_error(excinfo)[1]
+
+
+# --- fault injection -------------------------------------------------------------------------------------
+
+def test_injected_throttling_is_retried_by_botocore_then_succeeds(sandbox):
+    url = sandbox.endpoint_url
+    fault = {"service": "sagemaker", "operation": "ListCodeRepositories", "status": 400, "count": 2}
+    status, queued = call_api(url, "/sagelab-sandbox/faults", fault)
+    assert status == 201 and queued["code"] == "ThrottlingException"
+    reply = aws(sandbox.endpoint_url, "sagemaker", attempts=4).list_code_repositories()
+    assert reply["ResponseMetadata"]["RetryAttempts"] == 2
+    assert call_api(url, "/sagelab-sandbox/faults", method="GET") == (200, {"faults": []})
+
+    call_api(url, "/sagelab-sandbox/faults", {**fault, "count": 1})
+    sm = aws(sandbox.endpoint_url, "sagemaker")
+    sm.list_notebook_instances()  # another operation: not affected
+    with pytest.raises(ClientError) as excinfo:
+        sm.list_code_repositories()
+    assert aws_error(excinfo) == ("ThrottlingException", "Rate exceeded")
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    sm.list_code_repositories()
+
+
+@pytest.mark.parametrize(("service", "call", "status", "code"), [
+    ("iam", lambda c: c.list_users(), 500, "InternalFailure"),  # query protocol: XML ErrorResponse
+    ("s3", lambda c: c.list_buckets(), 503, "ServiceUnavailable"),  # REST XML: S3's <Error>
+    ("scheduler", lambda c: c.list_schedules(), 429, "ThrottlingException"),  # REST JSON
+])
+def test_injected_faults_speak_each_protocol(sandbox, service, call, status, code):
+    client = aws(sandbox.endpoint_url, service)
+    fault = {"service": service, "status": status, "count": 1}
+    assert call_api(sandbox.endpoint_url, "/sagelab-sandbox/faults", fault)[0] == 201
+    with pytest.raises(ClientError) as excinfo:
+        call(client)
+    assert aws_error(excinfo)[0] == code
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+    call(client)
+
+
+def test_faults_can_be_listed_and_cleared(sandbox):
+    url = sandbox.endpoint_url
+    iam = aws(sandbox.endpoint_url, "iam")
+
+    call_api(url, "/sagelab-sandbox/faults", {"status": 503, "count": 5})
+    pending = call_api(url, "/sagelab-sandbox/faults", method="GET")[1]["faults"]
+    assert [(f["service"], f["operation"], f["code"], f["count"]) for f in pending] == \
+        [("*", "*", "ServiceUnavailable", 5)]
+    assert call_api(url, "/sagelab-sandbox/faults", method="DELETE") == (200, {"faults": []})
+    iam.list_users()
+    for bad in ({"status": 200}, {"count": 0}, {"colour": "red"}):
+        assert call_api(url, "/sagelab-sandbox/faults", bad)[0] == 400
+    assert call_api(url, "/sagelab-sandbox/nothing-here", {})[0] == 404
+
+
+# --- the sandbox process --------------------------------------------------------------------------------
+
+def test_start_reuses_a_live_sandbox_and_stop_ends_it(tmp_path):
+    first = sandbox_module.start(tmp_path)
+    try:
+        assert set(first) == {"pid", "port", "endpoint_url", "started"}
+        assert first["endpoint_url"] == f"http://127.0.0.1:{first['port']}"
+        assert json.loads((tmp_path / ".sagelab" / "sandbox.json").read_text()) == first
+        assert sandbox_module.start(tmp_path) == first
+        assert sandbox_module.status(tmp_path) == first
+    finally:
+        assert sandbox_module.stop(tmp_path) is True
+    with pytest.raises(ProcessLookupError):
+        os.kill(first["pid"], 0)
+    assert sandbox_module.status(tmp_path) is None
+    assert not (tmp_path / ".sagelab" / "sandbox.json").exists()
+    assert sandbox_module.stop(tmp_path) is False
+
+
+def test_start_says_why_a_sandbox_did_not_come_up(tmp_path):
+    with socket.socket() as taken:
+        taken.bind((sandbox_module.HOST, 0))
+        taken.listen()
+        with pytest.raises(sandbox_module.SandboxError) as excinfo:
+            sandbox_module.start(tmp_path, port=taken.getsockname()[1])
+    message = str(excinfo.value)
+    assert "exited" in message and "Address already in use" in message
+    assert str(tmp_path / ".sagelab" / "sandbox.log") in message
+    assert sandbox_module.status(tmp_path) is None
+
+
+def test_cli_starts_shows_and_stops_the_sandbox(tmp_path, monkeypatch, capsys):
+    env = {**os.environ, "SAGELAB_HOME": str(tmp_path)}
+
+    def sagelab(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(SAGELAB), "sandbox", *args], env=env, capture_output=True, text=True,
+                              timeout=60)
+
+    started = sagelab("start")
+    try:
+        assert started.returncode == 0, started.stderr
+        state = json.loads((tmp_path / ".sagelab" / "sandbox.json").read_text())
+        assert f"export AWS_ENDPOINT_URL={state['endpoint_url']}" in started.stdout
+        assert "export AWS_DEFAULT_REGION=eu-west-1" in started.stdout
+        assert aws(state["endpoint_url"], "sts").get_caller_identity()["Account"] == ACCOUNT
+        shown = sagelab("status", "--json")
+        assert (shown.returncode, json.loads(shown.stdout)) == (0, {"running": True, **state})
+        monkeypatch.setenv("SAGELAB_HOME", str(tmp_path))  # the other answers, in process
+        assert main(["sandbox", "start", "--port", "1"]) == 0  # the live sandbox is reused, whatever the port
+        out = capsys.readouterr().out
+        assert "already running" in out and state["endpoint_url"] in out
+    finally:
+        stopped = sagelab("stop")
+    assert (stopped.returncode, stopped.stdout.strip()) == (0, "Sandbox stopped.")
+    assert main(["sandbox", "status", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out) == {"running": False}
+    assert main(["sandbox", "status"]) == 1
+    assert "No sandbox is running" in capsys.readouterr().out
+    assert main(["sandbox", "stop"]) == 0
+    assert capsys.readouterr().out.strip() == "No sandbox was running."
+
+
+def test_running_serves_in_process():
+    """In a child interpreter: running() patches moto in the process it runs in."""
+    script = textwrap.dedent("""
+        import boto3, json, urllib.request
+        from sagelab.sandbox import running
+        with running() as url:
+            sm = boto3.client("sagemaker", endpoint_url=url, region_name="eu-west-1",
+                              aws_access_key_id="testing", aws_secret_access_key="testing")
+            git = {"RepositoryUrl": "https://x.org/r.git"}
+            sm.create_code_repository(CodeRepositoryName="r", GitConfig=git)
+            print(json.dumps([r["CodeRepositoryName"] for r in sm.list_code_repositories()[
+                "CodeRepositorySummaryList"]]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == ["r"]
