@@ -212,12 +212,13 @@ DIR_MODE = 0o755
 FILE_MODE = 0o644
 
 # Run by the environment's python: prints sys.prefix and ipykernel's resources dir (null when missing).
+# find_spec locates ipykernel without importing it (an import takes about a second).
 PROBE = (
-    "import json, os, sys\n"
+    "import json, os, sys, importlib.util\n"
     "try:\n"
-    "    import ipykernel\n"
-    "    res = os.path.join(os.path.dirname(ipykernel.__file__), 'resources')\n"
-    "    err = None\n"
+    "    spec = importlib.util.find_spec('ipykernel')\n"
+    "    res = os.path.join(os.path.dirname(spec.origin), 'resources') if spec and spec.origin else None\n"
+    "    err = None if res else 'No module named ipykernel'\n"
     "except Exception as e:\n"
     "    res, err = None, '%s: %s' % (type(e).__name__, e)\n"
     "print(json.dumps({'prefix': sys.prefix, 'resources': res, 'error': err}))\n"

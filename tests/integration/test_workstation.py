@@ -18,14 +18,27 @@ from tests.conftest import run_playbook
 PLAYBOOK = "playbooks/workstation.yml"
 
 
+# A made-up key pair (the sandbox accepts any): it must reach the profile and never the output.
+ACCESS_KEY_ID = "AKIASAGELABTEST00001"
+SECRET_ACCESS_KEY = "sAgElAbTeSt/SeCrEt+0123456789abcdefGHIJKL"
+
+
 @pytest.fixture(scope="module")
-def ws(tmp_path_factory):
+def ws(tmp_path_factory, sandbox):
     root = tmp_path_factory.mktemp("ws")
     (root / "jupyter").mkdir()
     evars = {
         "venv_parent": str(root / "workdir"),
         "validate_report_dir": str(root / "reports"),
         "validate_cache_dir": str(root / "cache"),
+        # the AWS CLI and its profile, kept out of this machine's home, pointed at the sandbox
+        "aws_cli_install_method": "pip",  # whatever this machine has on PATH, install our own
+        "aws_cli_venv": str(root / "awscli"),
+        "aws_cli_bin_dir": str(root / "bin"),
+        "aws_cli_config_dir": str(root / "aws"),
+        "sagelab_aws_endpoint_url": sandbox.endpoint_url,
+        "aws_cli_access_key_id": ACCESS_KEY_ID,
+        "aws_cli_secret_access_key": SECRET_ACCESS_KEY,
     }
     env = {"JUPYTER_DATA_DIR": str(root / "jupyter")}
 
@@ -45,7 +58,7 @@ def test_check_mode_on_a_fresh_host_writes_nothing(ws):
     res = run("--check", "--diff")
     assert res.rc == 0, res.stdout[-3000:]
     changed = res.changed_tasks()
-    assert "Ensure the virtual environment exists" in changed
+    assert "Ensure the virtual environment exists (its parent folders too)" in changed
     assert "Ensure boto3, the SageMaker SDK and pandas are installed in the environment" in changed
     assert "Ensure the kernel is registered" in changed
     assert not (root / "workdir").exists()
@@ -63,9 +76,28 @@ def test_converge_builds_a_validated_workstation(ws):
     assert set(report["versions"]) == {"boto3", "sagemaker", "pandas"}
     assert report["kernel"] == {"name": "sagemaker", "display_name": "Python (sagemaker)",
                                 "listed": True, "executed": True}
+    aws = next(c for c in report["checks"] if c["name"] == "aws sagemaker list-endpoints")
+    assert aws == {"name": "aws sagemaker list-endpoints", "ok": True,
+                   "detail": "0 endpoints (profile sagemaker)"}
     kernel = json.loads((root / "jupyter" / "kernels" / "sagemaker" / "kernel.json").read_text())
     assert kernel["argv"][0] == str(root / "workdir" / "sagemaker" / "bin" / "python")
     assert (root / "workdir" / "sagemaker" / "bin" / "jupyter-lab").exists()
+
+
+def test_the_aws_profile_is_private_and_the_secret_never_shown(ws):
+    root, run = ws
+    aws = root / "aws"
+    assert oct(aws.stat().st_mode & 0o777) == "0o700"
+    assert oct((aws / "credentials").stat().st_mode & 0o777) == "0o600"
+    assert oct((aws / "config").stat().st_mode & 0o777) == "0o600"
+    config = (aws / "config").read_text()
+    assert "[profile sagemaker]" in config and "region = eu-west-1" in config
+    assert "endpoint_url = http://127.0.0.1:" in config
+    assert SECRET_ACCESS_KEY in (aws / "credentials").read_text()
+    assert (root / "bin" / "aws").resolve() == (root / "awscli" / "bin" / "aws")
+    res = run("-vvv", "--diff")  # the most verbose, with diffs: the secret still never shows
+    assert res.rc == 0
+    assert SECRET_ACCESS_KEY not in res.stdout + res.stderr
 
 
 def test_second_run_changes_nothing(ws):

@@ -59,3 +59,15 @@ def test_the_kernel_executes_code(host):
 def test_jupyterlab_can_open_it(host):
     assert host.file(f"{ENV}/bin/jupyter-lab").is_executable
     assert host.run(f"{ENV}/bin/jupyter lab --version").rc == 0
+
+
+def test_the_aws_cli_has_the_books_profile(host):
+    assert host.run("/root/.local/bin/aws --version").rc == 0
+    aws_dir, config = host.file("/root/.aws"), host.file("/root/.aws/config")
+    assert aws_dir.is_directory and aws_dir.mode == 0o700
+    assert config.mode == 0o600
+    assert "[profile sagemaker]" in config.content_string
+    assert "region = eu-west-1" in config.content_string
+    assert "endpoint_url" not in config.content_string  # real AWS: no sandbox endpoint
+    got = host.run("/root/.local/bin/aws configure get region --profile sagemaker")
+    assert got.stdout.strip() == "eu-west-1"

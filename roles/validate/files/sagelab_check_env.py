@@ -115,11 +115,16 @@ def imports(packages: list[str], kernel: str | None, timeout: float) -> tuple[li
     return checks, kernel_check
 
 
-def aws_answers(aws: str, profile: str, timeout: float) -> dict:
+def aws_answers(aws: str, profile: str, config_dir: str, timeout: float) -> dict:
     """The book's check that the CLI, its profile and the account work: list-endpoints answers."""
-    argv = [aws, "sagemaker", "list-endpoints", "--output", "json"] + (["--profile", profile] if profile else [])
+    argv = [aws, "sagemaker", "list-endpoints", "--output", "json"]
+    argv += ["--profile", profile] if profile else []
+    env = dict(os.environ)
+    if config_dir:  # a profile written somewhere other than ~/.aws
+        env.update(AWS_CONFIG_FILE=os.path.join(config_dir, "config"),
+                   AWS_SHARED_CREDENTIALS_FILE=os.path.join(config_dir, "credentials"))
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return check("aws sagemaker list-endpoints", False, f"{type(exc).__name__}: {exc}"[-300:])
     if proc.returncode != 0:
@@ -173,6 +178,7 @@ def main() -> int:
     ap.add_argument("--read-only", action="store_true", help="never write the cache (check mode)")
     ap.add_argument("--aws-cli", default="", help="also check `aws sagemaker list-endpoints` with this CLI")
     ap.add_argument("--aws-profile", default="", help="the profile for that check")
+    ap.add_argument("--aws-config-dir", default="", help="the folder holding that profile (default ~/.aws)")
     args = ap.parse_args()
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     packages = [p for p in args.packages.split(",") if p]
@@ -184,7 +190,9 @@ def main() -> int:
         checks.append(listed)
     key = fingerprint(args.kernel, spec, packages) if args.cache else ""
     cached = read_cache(args.cache, key) if args.cache else None
-    aws_check = aws_answers(args.aws_cli, args.aws_profile, min(args.timeout, 60)) if args.aws_cli else None
+    aws_check = None
+    if args.aws_cli:
+        aws_check = aws_answers(args.aws_cli, args.aws_profile, args.aws_config_dir, min(args.timeout, 60))
     if cached:
         report = dict(cached, host=args.host, route=args.route)
         if aws_check:  # never cached: it depends on the account, not on the environment
