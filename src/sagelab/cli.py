@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +15,10 @@ from sagelab import __version__, report
 from sagelab.progress import Progress
 from sagelab.redact import redact
 from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, project_home, run_playbook
+from sagelab.target import DEFAULT_REGION, AwsTarget, choose, local_user
 
-PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml"}
+PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml",
+             "aws_access": "playbooks/aws_access.yml"}
 ROUTES = ["venv"]  # `conda` comes later
 SDK_MAJORS = [2, 3]
 
@@ -57,8 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
         ("validate", "validate SageMaker workstations afresh (playbooks/validate.yml)"),
     ):
         _add_run_options(sub.add_parser(name, help=help_, description=help_))
-    up_help = "set up this machine (inventories/local) as a SageMaker workstation, then report"
-    _add_run_options(sub.add_parser("up", help=up_help, description=up_help), targets=False)
+    up_help = ("set up this machine (inventories/local) as a SageMaker workstation and the AWS side it uses "
+               "(the embedded sandbox unless --profile names a real account), then report")
+    up = sub.add_parser("up", help=up_help, description=up_help)
+    _add_run_options(up, targets=False)
+    aws = up.add_mutually_exclusive_group()
+    aws.add_argument("--profile", metavar="NAME", help="use the real AWS account of this configured profile")
+    aws.add_argument("--no-aws", action="store_true",
+                     help="only the workstation: no AWS side, no AWS CLI check")
+    up.add_argument("--region", default=DEFAULT_REGION,
+                    help=f"AWS region (default: {DEFAULT_REGION}, the book's)")
     _add_sandbox_parser(sub)
     return parser
 
@@ -129,23 +139,44 @@ def _request(args: argparse.Namespace, home: Path, playbook: str,
 
 @dataclass
 class Step:
-    """One stage of `sagelab up`: builds the playbook request from the parsed options."""
+    """One stage of a command: a name and the playbook request it runs."""
 
     name: str
-    request: Callable[[argparse.Namespace, Path], PlaybookRequest]
+    request: PlaybookRequest
 
 
-UP_STEPS = [
-    Step("workstation", lambda args, home: _request(
-        args, home, PLAYBOOKS["workstation"], inventories=[str(home / DEFAULT_INVENTORY)])),
-    # later: AWS side (IAM role, S3 bucket, ...)
-]
+def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
+    """`sagelab up`: the AWS side (sandbox or --profile) for the local user, then this workstation."""
+    local = [str(home / DEFAULT_INVENTORY)]
+    if args.playbook:  # tests: one playbook on this machine
+        return [Step("up", _request(args, home, "", inventories=local))], None
+    user = local_user()
+    if args.no_aws:
+        workstation = _request(args, home, PLAYBOOKS["workstation"], inventories=local)
+        workstation.vars["sagelab_aws_cli_enabled"] = False
+        return [Step("workstation", workstation)], None
+    target = choose(args.profile, args.region)
+    client_env: dict[str, str] = {}
+    if target.kind == "sandbox":
+        from sagelab import sandbox  # imports moto: only when the sandbox is used
+
+        state = sandbox.start(home)
+        target = replace(target, endpoint_url=state["endpoint_url"])
+        client_env = sandbox.client_env(state["endpoint_url"], target.region)
+    err.print(f"AWS side: {target.describe()} — {target.reason}.", markup=False, highlight=False)
+    people = {"iam_users_list": [{"name": user}], "sagelab_owner": user}
+    access = _request(args, home, PLAYBOOKS["aws_access"], inventories=local)
+    access.vars.update(target.playbook_vars(), **people)
+    access.env.update(target.admin_env(client_env))
+    workstation = _request(args, home, PLAYBOOKS["workstation"], inventories=local)
+    workstation.vars.update(target.playbook_vars(), **people)
+    return [Step("aws_access", access), Step("workstation", workstation)], target
 
 
-def _steps(command: str) -> list[Step]:
-    if command == "up":
-        return UP_STEPS
-    return [Step(command, lambda args, home: _request(args, home, PLAYBOOKS[command]))]
+def _steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
+    if args.command == "up":
+        return _up_steps(args, home, err)
+    return [Step(args.command, _request(args, home, PLAYBOOKS[args.command]))], None
 
 
 def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Console) -> PlaybookResult:
@@ -177,14 +208,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report.EXIT_ERROR
 
     try:
-        for step in _steps(args.command):  # stop at the first step that does not succeed
-            result = _run(step.request(args, home), home, args, err)
-            doc = report.build_document(result)
+        steps, target = _steps(args, home, err)
+        done: dict[str, dict[str, Any]] = {}
+        for step in steps:  # stop at the first step that does not succeed
+            doc = report.build_document(_run(step.request, home, args, err))
+            done[step.name] = doc
             if report.exit_code(doc) != report.EXIT_OK:
                 break
-    except Exception as exc:  # ansible-runner configuration or startup errors
+    except ValueError as exc:  # a bad option value found before anything ran
+        err.print(f"sagelab: error: {exc}", markup=False, highlight=False)
+        return report.EXIT_ERROR
+    except Exception as exc:  # ansible-runner configuration or startup errors, a sandbox that did not start
         err.print(redact(f"sagelab: error: {exc}"), markup=False)
         return report.EXIT_ERROR
+    if target is not None:
+        doc = {**doc, "aws": report.aws_summary(target, done)}
     if args.json:
         report.print_json(doc, out)
     else:

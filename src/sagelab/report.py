@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -50,6 +51,23 @@ def build_document(result: PlaybookResult) -> dict[str, Any]:
     return redact_data(doc)
 
 
+def aws_summary(target: Any, steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The AWS side of `sagelab up`: where it went, what the aws_access run did, what it made."""
+    summary: dict[str, Any] = {"target": target.kind, "region": target.region, "profile": target.profile,
+                               "endpoint_url": target.endpoint_url, "reason": target.reason}
+    access = steps.get("aws_access")
+    if access:
+        hosts = access["hosts"].values()
+        summary["aws_access"] = {"status": access["status"], "changed": sum(h["changed"] for h in hosts),
+                                 "failed": any(h["failed"] or h["unreachable"] for h in hosts)}
+        path = Path(access["artifacts"]) / "reports" / "aws" / "summary.json"
+        try:
+            summary["resources"] = json.loads(path.read_text())
+        except (OSError, ValueError):
+            summary["resources"] = {}
+    return redact_data(summary)
+
+
 def exit_code(doc: dict[str, Any]) -> int:
     hosts = doc["hosts"].values()
     if any(h["failed"] or h["unreachable"] or validation_failed(h["validation"]) for h in hosts):
@@ -68,6 +86,21 @@ def _kernel(validation: dict[str, Any] | None) -> str:
     if not isinstance(kernel, dict):
         return "-"
     return f"{kernel.get('name', '?')} (executed: {'yes' if kernel.get('executed') else 'no'})"
+
+
+def _print_aws(aws: dict[str, Any], console: Console) -> None:
+    where = (f"embedded sandbox {aws['endpoint_url']}" if aws["target"] == "sandbox"
+             else f"AWS profile {aws['profile']}")
+    line = Text.assemble(("AWS side ", "bold"), f"{where} ({aws['region']})")
+    access = aws.get("aws_access")
+    if access:
+        bad = access["failed"] or access["status"] != "successful"
+        line.append(f"  aws_access: {access['status']}, changed {access['changed']}",
+                    "red" if bad else "green")
+    console.print(line, soft_wrap=True)
+    for key, value in (aws.get("resources") or {}).items():
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        console.print(Text.assemble(f"  {key.replace('_', ' ')}: ", (shown, "bold")), soft_wrap=True)
 
 
 def print_table(doc: dict[str, Any], console: Console) -> None:
@@ -91,6 +124,8 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
         problems += [(host, f["task"], f["msg"]) for f in h["failures"]]
         problems += [(host, f"check: {c.get('name', '?')}", str(c.get("detail", "")))
                      for c in failed_checks(validation)]
+    if doc.get("aws"):
+        _print_aws(doc["aws"], console)
     if doc["hosts"]:
         console.print(table)
     else:

@@ -41,6 +41,7 @@ class PlaybookRequest:
     limit: str | None = None
     extra_vars: list[str] = field(default_factory=list)  # raw `-e` values, as ansible-playbook takes them
     vars: dict[str, Any] = field(default_factory=dict)  # vars set by the CLI's own options
+    env: dict[str, str] = field(default_factory=dict)  # environment for ansible-playbook (AWS target)
     check: bool = False
     diff: bool = False
     ansible_verbosity: int = 0
@@ -153,6 +154,7 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
                 "ANSIBLE_FORCE_COLOR": "0",
                 # ansible-playbook from the same environment as this CLI, activated or not
                 "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+                **request.env,
             },
             event_handler=event_handler,
             quiet=True,
