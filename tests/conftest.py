@@ -107,6 +107,7 @@ class RunningSandbox:
 
     endpoint_url: str
     env: dict[str, str]
+    home: Path  # its state folder's parent: SAGELAB_SANDBOX_HOME makes `sagelab up` reuse it
 
 
 @pytest.fixture(scope="session")
@@ -120,4 +121,4 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
     home = tmp_path_factory.mktemp("sandbox-home")
     state = sandbox_module.start(home)
     request.addfinalizer(lambda: sandbox_module.stop(home))
-    return RunningSandbox(state["endpoint_url"], sandbox_module.client_env(state["endpoint_url"]))
+    return RunningSandbox(state["endpoint_url"], sandbox_module.client_env(state["endpoint_url"]), home)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -85,10 +86,17 @@ def _add_sandbox_parser(sub: Any) -> None:
     status.add_argument("--json", action="store_true", help="print one JSON document")
 
 
+def _sandbox_home(home: Path) -> Path:
+    """Where the sandbox's state lives: the project home, or $SAGELAB_SANDBOX_HOME (one sandbox shared
+    by several checkouts, or by a test session)."""
+    return Path(os.environ.get("SAGELAB_SANDBOX_HOME") or home)
+
+
 def _sandbox(args: argparse.Namespace, home: Path, out: Console, err: Console) -> int:
     """`sagelab sandbox start|stop|status`: one sandbox per project home (see sagelab.sandbox)."""
     from sagelab import sandbox  # moto takes over a second to import: only this command needs it
 
+    home = _sandbox_home(home)
     if args.sandbox_command == "stop":
         out.print("Sandbox stopped." if sandbox.stop(home) else "No sandbox was running.")
         return report.EXIT_OK
@@ -160,7 +168,7 @@ def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[
     if target.kind == "sandbox":
         from sagelab import sandbox  # imports moto: only when the sandbox is used
 
-        state = sandbox.start(home)
+        state = sandbox.start(_sandbox_home(home))
         target = replace(target, endpoint_url=state["endpoint_url"])
         client_env = sandbox.client_env(state["endpoint_url"], target.region)
     err.print(f"AWS side: {target.describe()} — {target.reason}.", markup=False, highlight=False)
