@@ -1,0 +1,259 @@
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+"""Code shared by sagelab's SageMaker modules (private: the leading underscore).
+
+- SageMakerApi: one boto3 client per service, every call retried on throttling and transient errors
+  with amazon.aws's AWSRetry.jittered_backoff, and every AWS error turned into fail_json with AWS's own
+  code and message (no traceback).
+- Deadline / wait_for: polling with a timeout shared by all the waits of one module run.
+- Tags: read as a dict, compared with amazon.aws's compare_aws_tags, set as a difference.
+- Small helpers for validation messages and results (snake_case, datetimes as ISO strings).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+try:
+    import botocore
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # AnsibleAWSModule reports a missing boto3/botocore itself
+    botocore = None
+    BotoCoreError = ClientError = Exception
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+from ansible_collections.amazon.aws.plugins.module_utils.tagging import (
+    ansible_dict_to_boto3_tag_list,
+    boto3_tag_list_to_ansible_dict,
+    compare_aws_tags,
+)
+
+AWS_ERRORS = (BotoCoreError, ClientError)
+
+# Error codes retried besides those AWSRetry always retries (RequestLimitExceeded, Throttling,
+# ServiceUnavailable, InternalFailure, ...). SageMaker throttles with ThrottlingException.
+RETRY_CODES = [
+    "ThrottlingException",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "InternalServerError",
+    "InternalServerException",
+    "ServiceUnavailableException",
+]
+DEFAULT_MAX_ATTEMPTS = 10  # AWSRetry's default
+RETRY_DELAY = 1.0  # first backoff ceiling (s); doubles per attempt (full jitter), up to RETRY_MAX_DELAY
+RETRY_MAX_DELAY = 20.0
+
+NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")  # notebook instance / lifecycle config / repository
+NAME_MAX = 63
+
+
+def max_attempts(profile=None):
+    """How many times a call is tried: the AWS SDK setting max_attempts (AWS_MAX_ATTEMPTS or the
+    profile's max_attempts), else DEFAULT_MAX_ATTEMPTS."""
+    value = os.environ.get("AWS_MAX_ATTEMPTS")
+    if not value and botocore is not None:
+        try:
+            value = botocore.session.Session(profile=profile).get_config_variable("max_attempts")
+        except Exception:  # an unknown profile: boto3 says so when the client is made
+            value = None
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return DEFAULT_MAX_ATTEMPTS
+
+
+def aws_error(exc):
+    """(code, message) of a botocore exception."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return error.get("Code", "Unknown"), error.get("Message", str(exc))
+    return type(exc).__name__, str(exc)
+
+
+def is_not_found(exc):
+    """SageMaker answers a missing notebook instance, lifecycle config or code repository with a
+    ValidationException (RecordNotFound, "... does not exist", "Cannot find ...")."""
+    if not isinstance(exc, ClientError):
+        return False
+    code, message = aws_error(exc)
+    if code in ("ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"):
+        return True
+    lowered = message.lower()
+    return code == "ValidationException" and (
+        "recordnotfound" in lowered or "does not exist" in lowered or "cannot find" in lowered
+        or "not found" in lowered
+    )
+
+
+class SageMakerApi:
+    """Boto3 clients for one module run; every call retried and its errors reported cleanly."""
+
+    def __init__(self, module):
+        self.module = module
+        self.attempts = max_attempts(module.params.get("profile"))
+        self._clients = {}
+
+    def client(self, service="sagemaker"):
+        if service not in self._clients:
+            retry = AWSRetry.jittered_backoff(retries=self.attempts, delay=RETRY_DELAY,
+                                              max_delay=RETRY_MAX_DELAY, catch_extra_error_codes=RETRY_CODES)
+            # botocore's own retries are off: AWSRetry does the retrying, so attempts do not multiply
+            config = Config(retries={"mode": "standard", "total_max_attempts": 1})
+            self._clients[service] = self.module.client(service, retry_decorator=retry, config=config)
+        return self._clients[service]
+
+    def call(self, operation, service="sagemaker", **params):
+        """client.<operation>(**params) with retries; fail_json on an AWS error."""
+        try:
+            result = getattr(self.client(service), operation)(aws_retry=True, **params)
+        except (BotoCoreError, ClientError) as exc:
+            self.fail(exc, operation)
+        result.pop("ResponseMetadata", None)
+        return result
+
+    def describe(self, operation, **params):
+        """A Describe* call's result, or None when the resource does not exist."""
+        try:
+            result = getattr(self.client(), operation)(aws_retry=True, **params)
+        except (BotoCoreError, ClientError) as exc:
+            if is_not_found(exc):
+                return None
+            self.fail(exc, operation)
+        result.pop("ResponseMetadata", None)
+        return result
+
+    def paginate(self, operation, key, service="sagemaker", **params):
+        """Every item of a paginated List* call (NextToken), each page retried."""
+        items, token = [], None
+        while True:
+            page = self.call(operation, service=service, **params, **({"NextToken": token} if token else {}))
+            items.extend(page.get(key) or [])
+            token = page.get("NextToken")
+            if not token:
+                return items
+
+    def fail(self, exc, operation, suffix="", **extra):
+        code, message = aws_error(exc)
+        what = _words(operation)
+        if code in RETRY_CODES or AWSRetry.found(code):
+            message = f"{message} (gave up after {self.attempts} attempts; AWS_MAX_ATTEMPTS sets how many)"
+        if isinstance(exc, ClientError):
+            msg = f"Could not {what}: {code}: {message}"
+        else:
+            msg = f"Could not {what}: {message}"
+        self.module.fail_json(msg=msg + suffix, **extra,
+                              error={"code": code, "message": message, "operation": operation})
+
+    def account_partition(self):
+        """(account id, partition) of the caller, from STS GetCallerIdentity."""
+        identity = self.call("get_caller_identity", service="sts")
+        return identity["Account"], identity["Arn"].split(":")[1]
+
+    # tags
+
+    def tags(self, arn):
+        return boto3_tag_list_to_ansible_dict(self.paginate("list_tags", "Tags", ResourceArn=arn))
+
+    def set_tags(self, arn, to_set, to_unset):
+        if to_unset:
+            self.call("delete_tags", ResourceArn=arn, TagKeys=to_unset)
+        if to_set:
+            self.call("add_tags", ResourceArn=arn, Tags=ansible_dict_to_boto3_tag_list(to_set))
+
+
+def _words(operation):
+    """describe_notebook_instance -> 'describe notebook instance' (for messages)."""
+    return operation.replace("_", " ")
+
+
+def tag_changes(current, wanted, purge):
+    """(to_set, to_unset) to turn tags current into wanted (None: leave tags alone)."""
+    if wanted is None:
+        return {}, []
+    wanted = {str(k): str(v) for k, v in wanted.items()}
+    return compare_aws_tags(current or {}, wanted, purge_tags=purge)
+
+
+def tags_after(current, to_set, to_unset):
+    tags = {k: v for k, v in (current or {}).items() if k not in to_unset}
+    tags.update(to_set)
+    return tags
+
+
+def validate_tags(tags):
+    """A message for tags AWS would refuse, or None."""
+    if tags is None:
+        return None
+    if len(tags) > 50:
+        return f"tags: {len(tags)} tags given; allowed: at most 50"
+    for key, value in tags.items():
+        key = str(key)
+        if not key or len(key) > 128:
+            return f"tags: key {key!r} is not allowed; allowed: 1 to 128 characters"
+        if key.lower().startswith("aws:"):
+            return f"tags: key {key!r} is not allowed; keys starting with 'aws:' are reserved by AWS"
+        if value is None or len(str(value)) > 256:
+            return f"tags: value {value!r} of {key} is not allowed; allowed: a string of up to 256 characters"
+    return None
+
+
+def validate_name(option, value, allow_empty=False):
+    if allow_empty and value == "":
+        return None
+    if not value or len(value) > NAME_MAX or not NAME_RE.match(value):
+        empty = "empty (to detach) or " if allow_empty else ""
+        return (f"{option}: {value!r} is not allowed; allowed: {empty}1 to {NAME_MAX} ASCII letters, digits "
+                "and hyphens, starting and ending with a letter or digit")
+    return None
+
+
+class Deadline:
+    """The time one module run may spend waiting (wait_timeout), shared by all its waits."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self):
+        return max(0.0, self.end - time.monotonic())
+
+
+def wait_for(module, fetch, done, deadline, what, first_delay=0.5, max_delay=15.0, **fail_extra):
+    """Poll fetch() until done(result) is true; fail_json when the deadline passes.
+
+    done(result) may itself call fail_json (e.g. a notebook instance that went to Failed). The delay
+    between polls grows from first_delay to max_delay (AWS transitions take minutes, the sandbox's
+    seconds). Returns the last result; fail_extra goes into the result of a timeout.
+    """
+    delay = first_delay
+    while True:
+        result = fetch()
+        if done(result):
+            return result
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            module.fail_json(msg=f"Timed out after {deadline.seconds} s (wait_timeout) waiting for "
+                             f"{what(result)}", timed_out=True, **fail_extra)
+        time.sleep(min(delay, remaining))
+        delay = min(delay * 1.5, max_delay)
+
+
+def to_result(described, tags=None):
+    """A Describe* result as Ansible returns it: snake_case keys, ISO datetimes, tags as a dict."""
+    if not described:
+        return {}
+    result = camel_dict_to_snake_dict(normalize_boto3_result(described))
+    if tags is not None:
+        result["tags"] = tags
+    return result

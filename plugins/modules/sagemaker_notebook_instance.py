@@ -1,0 +1,1030 @@
+#!/usr/bin/python
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sagemaker_notebook_instance
+short_description: Create, update, start, stop or delete an Amazon SageMaker notebook instance
+version_added: "0.1.0"
+description:
+  - Manages a SageMaker notebook instance with every setting the SageMaker console shows - instance
+    type, volume size, execution role, root access, VPC subnet and security groups, direct internet
+    access, KMS key, default and additional Git repositories, lifecycle configuration, platform
+    identifier, IP address type, minimum instance metadata service (IMDS) version and tags.
+  - B(An option left out means "leave it as it is".) Omitting O(lifecycle_config_name),
+    O(default_code_repository) or O(additional_code_repositories) never detaches them; detaching takes
+    an explicit empty value (V("") or V([])). Options with a creation default (O(instance_type),
+    O(root_access), O(instance_metadata_service_version), ...) use it only when the instance is created.
+  - Settings that UpdateNotebookInstance accepts (instance type, volume size, role, root access,
+    lifecycle configuration, code repositories, platform identifier, IP address type, IMDS version) are
+    changed in place. AWS updates only stopped instances, so a running instance is stopped, updated and
+    started again; a stopped instance is updated and stays stopped. Tag changes never stop the instance.
+  - Settings AWS cannot change in place (O(subnet_id), O(security_group_ids), O(kms_key_id),
+    O(direct_internet_access), a smaller O(volume_size)) make the module fail with a message naming them,
+    unless O(recreate=true), which deletes the instance and creates it again (its ML storage volume, with
+    everything under C(/home/ec2-user/SageMaker), is lost).
+  - A notebook instance in a transitional status (Pending, Stopping, Updating, Deleting) is waited out
+    first, then reconciled. A Failed instance is reported with its failure reason and is never sent a
+    stop request (AWS refuses it); it can be updated, started or deleted directly.
+  - Check mode and diff mode show exactly what would change, including whether the instance would be
+    stopped or replaced (RV(actions)), without any write call.
+  - Uses the amazon.aws connection options (O(endpoint_url), O(region), O(profile), ...), so it runs
+    against real AWS or any endpoint such as sagelab's sandbox.
+options:
+  name:
+    description:
+      - Name of the notebook instance.
+      - 1 to 63 ASCII letters, digits and hyphens, starting and ending with a letter or digit.
+    type: str
+    required: true
+    aliases: [notebook_instance_name]
+  state:
+    description:
+      - V(present) - the instance exists with the given settings. A new instance is started by AWS (it goes
+        to InService); an existing instance keeps its running status (stopped stays stopped).
+      - V(started) - as V(present), and the instance is InService (a Stopped or Failed instance is started).
+      - V(stopped) - as V(present), and the instance is Stopped (a new instance is created, waited for and
+        stopped). A Failed instance cannot be stopped and is left as it is, with a warning.
+      - V(absent) - the instance is deleted (stopped first when it is running).
+    type: str
+    choices: [present, started, stopped, absent]
+    default: present
+  instance_type:
+    description:
+      - The ML compute instance type, for example V(ml.t3.medium) or V(ml.m5.xlarge); it must be one of the
+        types in botocore's SageMaker model.
+      - When the instance is created and this is omitted, V(ml.t3.medium) is used. The book uses
+        V(ml.t2.medium), a previous-generation type that AWS now calls legacy; V(ml.t3.medium) is its
+        current, cheaper equivalent.
+      - Omitted for an existing instance - the type is left as it is.
+    type: str
+  volume_size:
+    description:
+      - Size of the ML storage volume in GB, 5 to 16384.
+      - When the instance is created and this is omitted, AWS's default of 5 GB is used.
+      - The volume can grow in place; a smaller size than the current one needs O(recreate=true).
+    type: int
+    aliases: [volume_size_in_gb]
+  role:
+    description:
+      - The IAM execution role the instance assumes - a role ARN, or a role name, which is turned into
+        C(arn:<partition>:iam::<account>:role/<name>) with the account of the caller (STS
+        GetCallerIdentity). A role with a path needs the path in the name (V(service-role/MyRole)) or
+        its full ARN.
+      - Required when the instance is created.
+    type: str
+    aliases: [role_arn]
+  root_access:
+    description:
+      - Whether notebook users get root access (sudo) on the instance.
+      - When the instance is created and this is omitted, root access is B(disabled) (AWS's own default
+        is enabled). Lifecycle configuration scripts always run as root regardless.
+      - Omitted for an existing instance - left as it is.
+    type: bool
+  subnet_id:
+    description:
+      - The VPC subnet the instance's network interface goes into. Cannot be changed in place.
+    type: str
+  security_group_ids:
+    description:
+      - VPC security group IDs for the instance (up to 5, in the subnet's VPC); needs O(subnet_id).
+      - Compared as a set - the order does not matter. Omitted or V([]) - not compared (AWS puts an
+        instance created without security groups into the VPC's default group).
+      - Cannot be changed in place.
+    type: list
+    elements: str
+  direct_internet_access:
+    description:
+      - Whether SageMaker gives the instance internet access. V(false) needs O(subnet_id) (the instance then
+        reaches the internet only through the VPC, for example via a NAT gateway).
+      - When the instance is created and this is omitted, AWS's default (enabled) is used.
+      - Cannot be changed in place.
+    type: bool
+  kms_key_id:
+    description:
+      - The KMS key (ID, ARN, alias name or alias ARN) that encrypts the ML storage volume.
+      - A key ID and the ARN of the same key are not a difference.
+      - Cannot be changed in place.
+    type: str
+  default_code_repository:
+    description:
+      - The Git repository cloned into the instance and opened by default - a code repository name
+        registered in SageMaker (see M(sagelab.sagemaker.sagemaker_code_repository)) or an HTTPS Git URL.
+      - V("") detaches the default repository; omitted - left as it is.
+    type: str
+  additional_code_repositories:
+    description:
+      - Up to three more Git repositories (names or HTTPS URLs), compared as a set.
+      - V([]) detaches them all; omitted - left as they are.
+    type: list
+    elements: str
+  lifecycle_config_name:
+    description:
+      - Name of the lifecycle configuration (see M(sagelab.sagemaker.sagemaker_lifecycle_config)) that runs
+        when the instance is created and started.
+      - V("") detaches the lifecycle configuration; omitted - left as it is.
+    type: str
+  platform_identifier:
+    description:
+      - The platform (Amazon Linux and JupyterLab version) the instance runs, one of those in botocore's
+        SageMaker model, for example V(notebook-al2-v3) or V(notebook-al2023-v1).
+      - When the instance is created and this is omitted, AWS's default is used. Can be changed in place.
+    type: str
+  ip_address_type:
+    description:
+      - V(ipv4), or V(dualstack) for IPv4 and IPv6 (needs a dual-stack subnet).
+      - When the instance is created and this is omitted, AWS's default (V(ipv4)) is used.
+    type: str
+    choices: [ipv4, dualstack]
+  instance_metadata_service_version:
+    description:
+      - The minimum version of the instance metadata service (IMDS) the instance allows. V("2") allows
+        only IMDSv2 (session tokens), which protects the instance's credentials from SSRF-style attacks.
+      - When the instance is created and this is omitted, V("2") is used (AWS's own default is V("1")).
+      - Omitted for an existing instance - left as it is.
+    type: str
+    choices: ["1", "2"]
+    aliases: [imds_version]
+  wait:
+    description:
+      - Wait until the instance reaches the status O(state) implies (InService, Stopped, or deleted).
+      - With V(false) the module still never leaves a running instance stopped - when an update needs the
+        instance stopped, stop, update and start are all done; only the final wait is skipped.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds one run of the module may spend waiting in total (for transitional statuses to
+        end, and for the waits O(wait) asks for). On AWS an instance takes 5 to 10 minutes to reach
+        InService, a stop a minute or two.
+    type: int
+    default: 1800
+  recreate:
+    description:
+      - Delete the instance and create it again when a setting that cannot be changed in place differs.
+      - The new instance keeps every setting not given here, including tags; the ML storage volume and its
+        data are lost.
+    type: bool
+    default: false
+  presigned_url:
+    description:
+      - Return a presigned URL that opens the instance's JupyterLab (RV(url)). AWS accepts it for 5 minutes.
+      - Not requested in check mode.
+    type: bool
+    default: false
+  presigned_url_session_seconds:
+    description:
+      - How long the session the presigned URL opens lasts, 1800 to 43200 seconds (AWS's default is 12 hours).
+    type: int
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reports exactly what a real run would do (RV(actions)) without any write call to AWS.
+  diff_mode:
+    support: full
+    description: Shows the instance's settings, status and tags before and after.
+  platform:
+    support: full
+    platforms: posix
+notes:
+  - Throttling and transient AWS errors are retried with jittered exponential backoff; the number of
+    attempts follows the AWS SDK setting C(max_attempts) (E(AWS_MAX_ATTEMPTS) or the profile's), default 10.
+  - Elastic Inference accelerators (C(AcceleratorTypes)) are not managed; AWS has retired Elastic Inference.
+  - Lifecycle configuration scripts run with root access and the execution role's permissions.
+seealso:
+  - module: sagelab.sagemaker.sagemaker_notebook_instance_info
+  - module: sagelab.sagemaker.sagemaker_lifecycle_config
+  - module: sagelab.sagemaker.sagemaker_code_repository
+  - name: UpdateNotebookInstance
+    description: What AWS can change on an existing notebook instance.
+    link: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateNotebookInstance.html
+author:
+  - sagelab engineers
+"""
+
+EXAMPLES = r"""
+- name: Ensure the book's notebook instance runs (ml.t3.medium, root access disabled, IMDSv2 only)
+  sagelab.sagemaker.sagemaker_notebook_instance:
+    name: sagemaker-book
+    role: sagelab-sagemaker-execution
+    volume_size: 10
+    lifecycle_config_name: sagemaker-book-auto-stop
+    default_code_repository: https://github.com/example/sagemaker-book.git
+    tags:
+      Owner: alice
+      Project: sagelab
+      CostCenter: cc-4711
+      ManagedBy: sagelab
+    state: started
+    presigned_url: true
+  register: notebook
+
+- name: Show the link that opens JupyterLab (valid for 5 minutes)
+  ansible.builtin.debug:
+    msg: "{{ notebook.url }}"
+
+- name: Ensure a notebook instance in a private subnet, with its volume encrypted
+  sagelab.sagemaker.sagemaker_notebook_instance:
+    name: private-lab
+    role: arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole
+    instance_type: ml.m5.xlarge
+    subnet_id: subnet-0abc1234def567890
+    security_group_ids: [sg-0123456789abcdef0]
+    direct_internet_access: false
+    kms_key_id: 1234abcd-12ab-34cd-56ef-1234567890ab
+    platform_identifier: notebook-al2023-v1
+
+- name: Detach the lifecycle configuration and the extra repositories (an omitted option is left alone)
+  sagelab.sagemaker.sagemaker_notebook_instance:
+    name: sagemaker-book
+    lifecycle_config_name: ""
+    additional_code_repositories: []
+
+- name: Move the instance to another subnet (deletes it and creates it again, its volume is lost)
+  sagelab.sagemaker.sagemaker_notebook_instance:
+    name: private-lab
+    subnet_id: subnet-0fed9876cba543210
+    recreate: true
+
+- name: Stop the instance for the night, without waiting
+  sagelab.sagemaker.sagemaker_notebook_instance:
+    name: sagemaker-book
+    state: stopped
+    wait: false
+
+- name: Delete the instance
+  sagelab.sagemaker.sagemaker_notebook_instance:
+    name: sagemaker-book
+    state: absent
+"""
+
+RETURN = r"""
+notebook_instance:
+  description:
+    - The notebook instance as DescribeNotebookInstance reports it after the run, with snake_case keys and
+      its tags as a dict.
+    - Empty when the instance does not exist (O(state=absent), or a creation in check mode).
+  returned: always
+  type: dict
+  contains:
+    notebook_instance_name:
+      description: Name.
+      type: str
+      returned: when the instance exists
+      sample: sagemaker-book
+    notebook_instance_arn:
+      description: ARN.
+      type: str
+      returned: when the instance exists
+      sample: arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/sagemaker-book
+    notebook_instance_status:
+      description: Pending, InService, Stopping, Stopped, Failed, Deleting or Updating.
+      type: str
+      returned: when the instance exists
+      sample: InService
+    failure_reason:
+      description: Why the instance is Failed.
+      type: str
+      returned: when the instance is Failed
+      sample: Lifecycle config script failed with exit code 1.
+    url:
+      description: The instance's host name (open it through a presigned URL, see RV(url)).
+      type: str
+      returned: when the instance exists
+      sample: sagemaker-book.notebook.eu-west-1.sagemaker.aws
+    instance_type:
+      description: ML compute instance type.
+      type: str
+      returned: when the instance exists
+      sample: ml.t3.medium
+    volume_size_in_gb:
+      description: Size of the ML storage volume.
+      type: int
+      returned: when the instance exists
+      sample: 10
+    role_arn:
+      description: Execution role.
+      type: str
+      returned: when the instance exists
+      sample: arn:aws:iam::123456789012:role/sagelab-sagemaker-execution
+    root_access:
+      description: Enabled or Disabled.
+      type: str
+      returned: when the instance exists
+      sample: Disabled
+    tags:
+      description: Tags.
+      type: dict
+      returned: when the instance exists
+      sample: {Owner: alice, Project: sagelab, CostCenter: cc-4711, ManagedBy: sagelab}
+  sample:
+    notebook_instance_name: sagemaker-book
+    notebook_instance_status: InService
+    instance_type: ml.t3.medium
+    volume_size_in_gb: 10
+    root_access: Disabled
+    direct_internet_access: Enabled
+    platform_identifier: notebook-al2-v2
+    instance_metadata_service_configuration: {minimum_instance_metadata_service_version: "2"}
+    notebook_instance_lifecycle_config_name: sagemaker-book-auto-stop
+    tags: {Owner: alice, Project: sagelab, CostCenter: cc-4711, ManagedBy: sagelab}
+actions:
+  description:
+    - The AWS calls that changed (or in check mode would change) the instance, in order. A stop followed by
+      an update means the instance had to be stopped; a delete followed by a create is a replacement.
+  returned: always
+  type: list
+  elements: str
+  sample: [StopNotebookInstance, UpdateNotebookInstance, StartNotebookInstance, AddTags]
+changed_settings:
+  description: Names of the settings (options) that differed, including C(tags) and C(state).
+  returned: always
+  type: list
+  elements: str
+  sample: [instance_type, root_access]
+url:
+  description:
+    - A presigned URL that opens JupyterLab on the instance (C(view=lab) added to AWS's AuthorizedUrl).
+      Anyone holding it can open the instance while it is valid (5 minutes).
+  returned: when O(presigned_url=true), the instance exists and it is not check mode
+  type: str
+  sample: https://sagemaker-book.notebook.eu-west-1.sagemaker.aws?authToken=eyJhbGciOi...&view=lab
+changed:
+  description: Whether the instance was (or in check mode would be) changed.
+  returned: always
+  type: bool
+diff:
+  description: Settings, status and tags before and after (empty before a creation, empty after a deletion).
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Settings before.
+      type: dict
+      returned: always
+    after:
+      description: Settings after.
+      type: dict
+      returned: always
+"""
+
+import re  # noqa: E402
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: E402
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
+    AWS_ERRORS,
+    Deadline,
+    SageMakerApi,
+    tag_changes,
+    tags_after,
+    to_result,
+    validate_name,
+    validate_tags,
+    wait_for,
+)
+
+DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
+DEFAULT_IMDS_VERSION = "2"
+TRANSITIONAL = ("Pending", "Stopping", "Updating", "Deleting")
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]+(/[\w+=,.@-]+)*$")
+VPC_ID_RE = re.compile(r"^[-0-9a-zA-Z]{1,32}$")
+KMS_RE = re.compile(r"^[a-zA-Z0-9:/_-]{1,2048}$")
+REPOSITORY_RE = re.compile(r"^(https://([^/]+)/?(.*)|[a-zA-Z0-9](-*[a-zA-Z0-9])*)$")
+# What AWS fills in at creation when a setting is not given (CreateNotebookInstance's documentation).
+AWS_DEFAULTS = {"volume_size": 5, "direct_internet_access": True, "ip_address_type": "ipv4"}
+# Settings AWS fixes at creation: option -> describe key.
+IMMUTABLE = ("subnet_id", "security_group_ids", "kms_key_id", "direct_internet_access")
+
+
+# --- input -------------------------------------------------------------------------------------------
+
+def model_choices(shape, pattern=False):
+    """The values botocore's SageMaker model allows for a shape (an enum, or a pattern of alternatives)."""
+    try:
+        import botocore.session
+
+        meta = botocore.session.get_session().get_service_model("sagemaker").shape_for(shape).metadata
+    except Exception:  # pragma: no cover - botocore missing is reported by AnsibleAWSModule
+        return None
+    if pattern:
+        text = meta.get("pattern", "")
+        return text.strip("^$()").split("|") if text else None
+    return meta.get("enum")
+
+
+def validate(params):
+    """One clear message for the first bad input, or None."""
+    error = validate_name("name", params["name"])
+    if error:
+        return error
+    instance_type = params["instance_type"]
+    if instance_type is not None:
+        types = model_choices("InstanceType") or []
+        if types and instance_type not in types:
+            family = instance_type.rsplit(".", 1)[0] + "."
+            near = [t for t in types if t.startswith(family)][:8] or ["ml.t3.medium", "ml.m5.xlarge"]
+            return (f"instance_type: {instance_type!r} is not a notebook instance type; allowed: one of the "
+                    f"{len(types)} types in botocore's SageMaker model, e.g. {', '.join(near)}")
+    volume = params["volume_size"]
+    if volume is not None and not 5 <= volume <= 16384:
+        return f"volume_size: {volume} is not allowed; allowed: 5 to 16384 (GB)"
+    role = params["role"]
+    if role is not None and not (ROLE_ARN_RE.match(role) or (not role.startswith("arn:")
+                                                              and ROLE_NAME_RE.match(role))):
+        return (f"role: {role!r} is not allowed; allowed: an IAM role ARN "
+                "(arn:aws:iam::123456789012:role/NAME) or a role name")
+    if params["subnet_id"] is not None and not VPC_ID_RE.match(params["subnet_id"]):
+        return (f"subnet_id: {params['subnet_id']!r} is not allowed; allowed: a subnet ID such as "
+                "subnet-0abc1234")
+    groups = params["security_group_ids"]
+    if groups is not None:
+        if len(groups) > 5:
+            return f"security_group_ids: {len(groups)} groups given; allowed: at most 5"
+        for group in groups:
+            if not VPC_ID_RE.match(group or ""):
+                return (f"security_group_ids: {group!r} is not allowed; allowed: security group IDs such as "
+                        "sg-0abc1234")
+    if params["kms_key_id"] is not None and not KMS_RE.match(params["kms_key_id"]):
+        return (f"kms_key_id: {params['kms_key_id']!r} is not allowed; allowed: a KMS key ID, key ARN, "
+                "alias name or alias ARN")
+    default_repo = params["default_code_repository"]
+    if default_repo and (len(default_repo) > 1024 or not REPOSITORY_RE.match(default_repo)):
+        return (f"default_code_repository: {default_repo!r} is not allowed; allowed: empty (to detach), "
+                "a code repository name or an https:// Git URL")
+    repos = params["additional_code_repositories"]
+    if repos is not None:
+        if len(repos) > 3:
+            return f"additional_code_repositories: {len(repos)} repositories given; allowed: at most 3"
+        for repo in repos:
+            if not repo or len(repo) > 1024 or not REPOSITORY_RE.match(repo):
+                return (f"additional_code_repositories: {repo!r} is not allowed; allowed: code repository "
+                        "names or https:// Git URLs")
+        if len(set(repos)) != len(repos):
+            return (f"additional_code_repositories: {repos} lists a repository twice; allowed: distinct "
+                    "entries")
+        if default_repo and default_repo in repos:
+            return (f"additional_code_repositories: {default_repo!r} is also the default_code_repository; "
+                    "allowed: repositories other than the default one")
+    if params["lifecycle_config_name"] is not None:
+        error = validate_name("lifecycle_config_name", params["lifecycle_config_name"], allow_empty=True)
+        if error:
+            return error
+    platform = params["platform_identifier"]
+    if platform is not None:
+        platforms = model_choices("PlatformIdentifier", pattern=True) or []
+        if platforms and platform not in platforms:
+            return f"platform_identifier: {platform!r} is not allowed; allowed: {', '.join(platforms)}"
+    if params["wait_timeout"] < 0:
+        return f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
+    seconds = params["presigned_url_session_seconds"]
+    if seconds is not None and not 1800 <= seconds <= 43200:
+        return f"presigned_url_session_seconds: {seconds} is not allowed; allowed: 1800 to 43200"
+    return validate_tags(params["tags"])
+
+
+def validate_creation(params, settings):
+    """What a new instance needs that an existing one does not."""
+    if not settings.get("role_arn"):
+        return f"role: is required to create notebook instance {params['name']} (the execution role)"
+    if settings.get("security_group_ids") and not settings.get("subnet_id"):
+        return "security_group_ids: needs subnet_id (security groups belong to the subnet's VPC)"
+    if settings.get("direct_internet_access") is False and not settings.get("subnet_id"):
+        return ("direct_internet_access: false needs subnet_id (without a VPC the instance would have no "
+                "network)")
+    return None
+
+
+# --- settings: the instance as the module's options see it -----------------------------------------------
+
+def shown(value):
+    """A setting's value in a message."""
+    return "(none)" if value in (None, "", []) else repr(value)
+
+
+def enabled(value):
+    return None if value is None else value == "Enabled"
+
+
+def kms_key(value):
+    """A key ID and the key's ARN name the same key; an alias ARN and the alias name too."""
+    if not value:
+        return value
+    if value.startswith("arn:"):
+        resource = value.split(":", 5)[-1]  # key/ID or alias/NAME
+        return resource[len("key/"):] if resource.startswith("key/") else resource
+    return value
+
+
+def settings_of(described):
+    """The managed settings of a DescribeNotebookInstance result, in the options' terms."""
+    imds = described.get("InstanceMetadataServiceConfiguration") or {}
+    return {
+        "instance_type": described.get("InstanceType"),
+        "volume_size": described.get("VolumeSizeInGB"),
+        "role_arn": described.get("RoleArn"),
+        "root_access": enabled(described.get("RootAccess")),
+        "subnet_id": described.get("SubnetId"),
+        "security_group_ids": sorted(described.get("SecurityGroups") or []),
+        "direct_internet_access": enabled(described.get("DirectInternetAccess")),
+        "kms_key_id": described.get("KmsKeyId"),
+        "default_code_repository": described.get("DefaultCodeRepository") or "",
+        "additional_code_repositories": sorted(described.get("AdditionalCodeRepositories") or []),
+        "lifecycle_config_name": described.get("NotebookInstanceLifecycleConfigName") or "",
+        "platform_identifier": described.get("PlatformIdentifier"),
+        "ip_address_type": described.get("IpAddressType"),
+        "instance_metadata_service_version": imds.get("MinimumInstanceMetadataServiceVersion"),
+    }
+
+
+def wanted_settings(params):
+    """The settings the options ask for; None for each option left out."""
+    return {
+        "instance_type": params["instance_type"],
+        "volume_size": params["volume_size"],
+        "role_arn": params["role"],  # a name until resolve_role()
+        "root_access": params["root_access"],
+        "subnet_id": params["subnet_id"],
+        "security_group_ids": sorted(params["security_group_ids"]) if params["security_group_ids"] else None,
+        "direct_internet_access": params["direct_internet_access"],
+        "kms_key_id": params["kms_key_id"],
+        "default_code_repository": params["default_code_repository"],
+        "additional_code_repositories": (sorted(params["additional_code_repositories"])
+                                         if params["additional_code_repositories"] is not None else None),
+        "lifecycle_config_name": params["lifecycle_config_name"],
+        "platform_identifier": params["platform_identifier"],
+        "ip_address_type": params["ip_address_type"],
+        "instance_metadata_service_version": params["instance_metadata_service_version"],
+    }
+
+
+def same_role(current_arn, wanted):
+    """Whether the role option names the current role. Role names are unique in an account, so a name
+    matches the last part of the current ARN; an ARN must match exactly."""
+    if wanted is None or not current_arn:
+        return wanted is None
+    if wanted.startswith("arn:"):
+        return wanted == current_arn
+    return current_arn.split(":role/", 1)[-1].rsplit("/", 1)[-1] == wanted.rsplit("/", 1)[-1]
+
+
+def differs(key, current, wanted):
+    if wanted is None:
+        return False
+    if key == "role_arn":
+        return not same_role(current, wanted)
+    if key == "kms_key_id":
+        return kms_key(current) != kms_key(wanted)
+    return current != wanted
+
+
+def resolve_role(api, role):
+    """An ARN for a role name, in the caller's account and partition."""
+    if role is None or role.startswith("arn:"):
+        return role
+    account, partition = api.account_partition()
+    return f"arn:{partition}:iam::{account}:role/{role}"
+
+
+# --- API parameters ---------------------------------------------------------------------------------------
+
+def update_request(current, wanted):
+    """The UpdateNotebookInstance parameters that turn current settings into wanted ones (only growth
+    for the volume: shrinking is an immutable difference)."""
+    request = {}
+    simple = {"instance_type": "InstanceType", "role_arn": "RoleArn",
+              "platform_identifier": "PlatformIdentifier", "ip_address_type": "IpAddressType"}
+    for key, api_key in simple.items():
+        if differs(key, current[key], wanted[key]):
+            request[api_key] = wanted[key]
+    if wanted["volume_size"] is not None and wanted["volume_size"] > (current["volume_size"] or 0):
+        request["VolumeSizeInGB"] = wanted["volume_size"]
+    if differs("root_access", current["root_access"], wanted["root_access"]):
+        request["RootAccess"] = "Enabled" if wanted["root_access"] else "Disabled"
+    version = wanted["instance_metadata_service_version"]
+    if differs("instance_metadata_service_version", current["instance_metadata_service_version"], version):
+        request["InstanceMetadataServiceConfiguration"] = {"MinimumInstanceMetadataServiceVersion": version}
+    detachable = (("lifecycle_config_name", "LifecycleConfigName", "DisassociateLifecycleConfig"),
+                  ("default_code_repository", "DefaultCodeRepository", "DisassociateDefaultCodeRepository"),
+                  ("additional_code_repositories", "AdditionalCodeRepositories",
+                   "DisassociateAdditionalCodeRepositories"))
+    for key, api_key, detach_key in detachable:
+        if differs(key, current[key], wanted[key]):
+            if wanted[key] in ("", []):
+                request[detach_key] = True
+            else:
+                request[api_key] = wanted[key]
+    return request
+
+
+UPDATE_KEYS = {"InstanceType": "instance_type", "RoleArn": "role", "VolumeSizeInGB": "volume_size",
+               "RootAccess": "root_access", "PlatformIdentifier": "platform_identifier",
+               "IpAddressType": "ip_address_type",
+               "InstanceMetadataServiceConfiguration": "instance_metadata_service_version",
+               "LifecycleConfigName": "lifecycle_config_name",
+               "DisassociateLifecycleConfig": "lifecycle_config_name",
+               "DefaultCodeRepository": "default_code_repository",
+               "DisassociateDefaultCodeRepository": "default_code_repository",
+               "AdditionalCodeRepositories": "additional_code_repositories",
+               "DisassociateAdditionalCodeRepositories": "additional_code_repositories"}
+
+
+def immutable_differences(current, wanted):
+    """[(option, current, wanted)] for settings AWS cannot change in place."""
+    found = []
+    for key in IMMUTABLE:
+        if key == "security_group_ids" and not wanted[key]:
+            continue  # not given: AWS's default group stays
+        if differs(key, current[key], wanted[key]):
+            found.append((key, current[key], wanted[key]))
+    if wanted["volume_size"] is not None and wanted["volume_size"] < (current["volume_size"] or 0):
+        found.append(("volume_size", current["volume_size"], wanted["volume_size"]))
+    return found
+
+
+def merged_settings(current, wanted):
+    """Settings after the run: wanted where given, current elsewhere."""
+    merged = dict(current)
+    for key, value in wanted.items():
+        if value is not None and differs(key, current.get(key), value):
+            merged[key] = value
+    return merged
+
+
+def create_request(name, settings, tags):
+    request = {"NotebookInstanceName": name,
+               "InstanceType": settings["instance_type"] or DEFAULT_INSTANCE_TYPE,
+               "RoleArn": settings["role_arn"],
+               "RootAccess": "Enabled" if settings["root_access"] else "Disabled",
+               "InstanceMetadataServiceConfiguration": {
+                   "MinimumInstanceMetadataServiceVersion":
+                       settings["instance_metadata_service_version"] or DEFAULT_IMDS_VERSION}}
+    optional = {"volume_size": "VolumeSizeInGB", "subnet_id": "SubnetId",
+                "security_group_ids": "SecurityGroupIds", "kms_key_id": "KmsKeyId",
+                "lifecycle_config_name": "LifecycleConfigName",
+                "default_code_repository": "DefaultCodeRepository",
+                "additional_code_repositories": "AdditionalCodeRepositories",
+                "platform_identifier": "PlatformIdentifier", "ip_address_type": "IpAddressType"}
+    for key, api_key in optional.items():
+        if settings.get(key) not in (None, "", []):
+            request[api_key] = settings[key]
+    if settings.get("direct_internet_access") is not None:
+        request["DirectInternetAccess"] = "Enabled" if settings["direct_internet_access"] else "Disabled"
+    if tags:
+        request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return request
+
+
+def creation_settings(wanted):
+    """The settings of a new instance: wanted ones plus the module's creation defaults."""
+    settings = {key: value for key, value in wanted.items()}
+    settings["instance_type"] = settings["instance_type"] or DEFAULT_INSTANCE_TYPE
+    settings["root_access"] = bool(settings["root_access"])
+    settings["instance_metadata_service_version"] = (settings["instance_metadata_service_version"]
+                                                     or DEFAULT_IMDS_VERSION)
+    settings["security_group_ids"] = settings["security_group_ids"] or []
+    for key in ("default_code_repository", "lifecycle_config_name"):
+        settings[key] = settings[key] or ""
+    settings["additional_code_repositories"] = settings["additional_code_repositories"] or []
+    for key, default in AWS_DEFAULTS.items():  # what AWS fills in (shown in the diff)
+        if settings[key] is None:
+            settings[key] = default
+    return settings
+
+
+# --- the notebook instance ---------------------------------------------------------------------------------
+
+class NotebookInstance:
+    """Reads, plans and applies one notebook instance; every wait shares one deadline."""
+
+    def __init__(self, module, api):
+        self.module = module
+        self.api = api
+        self.params = module.params
+        self.name = module.params["name"]
+        self.deadline = Deadline(module.params["wait_timeout"])
+        self.actions = []
+
+    # reading and waiting
+
+    def describe(self):
+        return self.api.describe("describe_notebook_instance", NotebookInstanceName=self.name)
+
+    def status_text(self, described):
+        if described is None:
+            return f"notebook instance {self.name} (it no longer exists)"
+        return f"notebook instance {self.name} (it is {described['NotebookInstanceStatus']})"
+
+    def wait_until(self, statuses, gone_ok=False):
+        """Wait for one of statuses (or for the instance to be gone when gone_ok); a Failed instance ends
+        the wait with its reason, unless Failed is one of statuses."""
+        wanted = " or ".join(statuses) if statuses else "deletion"
+
+        def done(described):
+            if described is None:
+                if gone_ok:
+                    return True
+                self.module.fail_json(msg=f"Notebook instance {self.name} disappeared while waiting for "
+                                      f"{wanted}", actions=self.actions, changed=bool(self.actions))
+            status = described["NotebookInstanceStatus"]
+            if status == "Failed" and "Failed" not in statuses:
+                self.fail_failed(described, f"while waiting for {wanted}")
+            return status in statuses
+
+        return wait_for(self.module, self.describe, done, self.deadline,
+                        lambda described: f"{wanted} of {self.status_text(described)}",
+                        changed=bool(self.actions), actions=self.actions)
+
+    def settle(self, described):
+        """Wait out a transitional status; the settled description (None when it was being deleted)."""
+        status = described["NotebookInstanceStatus"]
+        if status not in TRANSITIONAL:
+            return described
+        if status == "Deleting":
+            return self.wait_until([], gone_ok=True)
+        return self.wait_until(["InService", "Stopped", "Failed"])
+
+    def fail_failed(self, described, when):
+        self.module.fail_json(
+            msg=f"Notebook instance {self.name} is Failed {when}: "
+                f"{described.get('FailureReason') or 'no reason given'}",
+            failure_reason=described.get("FailureReason"), actions=self.actions, changed=bool(self.actions),
+            notebook_instance=to_result(described))
+
+    # writing
+
+    def act(self, operation, action, **params):
+        self.actions.append(action)
+        if not self.module.check_mode:
+            self.api.call(operation, **params)
+
+    def stop(self):
+        self.act("stop_notebook_instance", "StopNotebookInstance", NotebookInstanceName=self.name)
+
+    def start(self):
+        self.act("start_notebook_instance", "StartNotebookInstance", NotebookInstanceName=self.name)
+
+    def delete(self):
+        self.act("delete_notebook_instance", "DeleteNotebookInstance", NotebookInstanceName=self.name)
+
+    def create(self, request):
+        self.act("create_notebook_instance", "CreateNotebookInstance", **request)
+
+    def wait(self, statuses, gone_ok=False, needed=False):
+        """Wait when the run asks for it (wait: true) or the next step needs it; never in check mode."""
+        if self.module.check_mode or not (needed or self.params["wait"]):
+            return None
+        return self.wait_until(statuses, gone_ok=gone_ok)
+
+    def set_tags(self, arn, to_set, to_unset):
+        if to_unset:
+            self.actions.append("DeleteTags")
+        if to_set:
+            self.actions.append("AddTags")
+        if not self.module.check_mode:
+            self.api.set_tags(arn, to_set, to_unset)
+
+    # the states
+
+    def absent(self, described):
+        if described is None:
+            return {}
+        status = described["NotebookInstanceStatus"]
+        if status == "InService":
+            self.stop()
+            self.wait(["Stopped"], needed=True)
+        self.delete()
+        self.wait([], gone_ok=True)
+        return {}
+
+    def ensure(self):
+        """Bring the instance to the wanted state; returns the module's result."""
+        described = self.describe()
+        if described is not None and described["NotebookInstanceStatus"] in TRANSITIONAL:
+            if self.params["state"] == "absent" and described["NotebookInstanceStatus"] == "Deleting":
+                if self.params["wait"]:
+                    self.wait_until([], gone_ok=True)
+                return self.finish(dict(settings_of(described), status="Deleting"), None, [], gone=True)
+            described = self.settle(described)
+        state = self.params["state"]
+        if state == "absent":
+            if described is None:
+                return self.finish(None, None, [])
+            self.absent(described)
+            before = dict(settings_of(described), status=described["NotebookInstanceStatus"])
+            return self.finish(before, None, ["state"], gone=True)
+        if described is None:
+            return self.create_new()
+        return self.reconcile(described)
+
+    def create_new(self):
+        params = self.params
+        wanted = wanted_settings(params)
+        settings = creation_settings(wanted)
+        error = validate_creation(params, settings)
+        if error:
+            self.module.fail_json(msg=error)
+        settings["role_arn"] = resolve_role(self.api, settings["role_arn"])
+        tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
+        self.create(create_request(self.name, settings, tags))
+        final = "Stopped" if params["state"] == "stopped" else "InService"
+        if params["state"] == "stopped":
+            self.wait(["InService"], needed=True)  # AWS stops only an instance that is in service
+            self.stop()
+            self.wait(["Stopped"])
+        else:
+            self.wait(["InService"])
+        after = dict({k: v for k, v in settings.items() if v is not None}, tags=tags, status=final)
+        return self.finish(None, after, ["state"])
+
+    def reconcile(self, described):
+        params, state = self.params, self.params["state"]
+        status = described["NotebookInstanceStatus"]
+        current = settings_of(described)
+        wanted = wanted_settings(params)
+        arn = described["NotebookInstanceArn"]
+        current_tags = self.api.tags(arn)
+        to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+
+        immutable = immutable_differences(current, wanted)
+        if immutable and not params["recreate"]:
+            fields = ", ".join(key for key, _, _ in immutable)
+            details = "; ".join(f"{key}: {shown(old)} -> {shown(new)}" for key, old, new in immutable)
+            self.module.fail_json(
+                msg=(f"Cannot change {fields} of notebook instance {self.name} in place: AWS sets "
+                     f"{'it' if len(immutable) == 1 else 'them'} only when an instance is created "
+                     f"({details}). "
+                     "Set recreate: true to delete the instance and create it again (its ML storage volume "
+                     "is lost), or leave these options as they are."),
+                immutable_settings=[key for key, _, _ in immutable], notebook_instance=to_result(described))
+
+        if wanted["role_arn"] is not None and differs("role_arn", current["role_arn"], wanted["role_arn"]):
+            wanted["role_arn"] = resolve_role(self.api, wanted["role_arn"])
+        running = status == "InService"
+        # the status the run ends with
+        if state == "started":
+            final = "InService"
+        elif state == "stopped":
+            final = "Stopped" if status != "Failed" else "Failed"
+        else:
+            final = status if status != "Failed" else "Failed"
+
+        if immutable:
+            return self.replace(described, current, wanted, current_tags, to_set, to_unset, final)
+
+        request = update_request(current, wanted)
+        changed_names = sorted({UPDATE_KEYS[key] for key in request})
+        if request:
+            if status == "InService":
+                self.stop()
+                self.wait(["Stopped"], needed=True)
+            self.update(request, restart=running and final == "InService")
+            if final == "Failed":
+                final = "Stopped"  # an update ends a failure
+            if final == "InService":
+                self.wait(["Stopped"], needed=True)  # Updating -> Stopped before it can start
+                self.start()
+                self.wait(["InService"])
+            else:
+                self.wait(["Stopped"])
+        elif final == "InService" and status != "InService":
+            self.start()
+            self.wait(["InService"])
+        elif final == "Stopped" and status == "InService":
+            self.stop()
+            self.wait(["Stopped"])
+        if status == "Failed" and final == "Failed":
+            self.module.warn(f"Notebook instance {self.name} is Failed: "
+                             f"{described.get('FailureReason') or 'no reason given'}")
+        if final != status:
+            changed_names.append("state")
+        if to_set or to_unset:
+            self.set_tags(arn, to_set, to_unset)
+            changed_names.append("tags")
+        after = dict(merged_settings(current, wanted), tags=tags_after(current_tags, to_set, to_unset),
+                     status=final)
+        before = dict(current, tags=current_tags, status=status)
+        return self.finish(before, after, changed_names, described=described)
+
+    def update(self, request, restart):
+        """UpdateNotebookInstance; if it fails after the module stopped the instance, start it again."""
+        self.actions.append("UpdateNotebookInstance")
+        if self.module.check_mode:
+            return
+        try:
+            self.api.client().update_notebook_instance(aws_retry=True, NotebookInstanceName=self.name,
+                                                       **request)
+        except AWS_ERRORS as exc:  # report the error, but do not leave a running instance stopped
+            if restart:
+                self.api.call("start_notebook_instance", NotebookInstanceName=self.name)
+                self.actions.append("StartNotebookInstance")
+            self.api.fail(exc, "update_notebook_instance", actions=self.actions, restarted=bool(restart),
+                          suffix=" (the instance was started again, unchanged)" if restart else "")
+
+    def replace(self, described, current, wanted, current_tags, to_set, to_unset, final):
+        """Delete and create again with the wanted settings over the current ones."""
+        settings = merged_settings(current, wanted)
+        error = validate_creation(self.params, settings)
+        if error:
+            self.module.fail_json(msg=error)
+        tags = tags_after(current_tags, to_set, to_unset)
+        status = described["NotebookInstanceStatus"]
+        if status == "InService":
+            self.stop()
+            self.wait(["Stopped"], needed=True)
+        self.delete()
+        self.wait([], gone_ok=True, needed=True)
+        self.create(create_request(self.name, settings, tags))
+        if final in ("Stopped", "Failed"):
+            final = "Stopped"
+            self.wait(["InService"], needed=True)
+            self.stop()
+            self.wait(["Stopped"])
+        else:
+            final = "InService"
+            self.wait(["InService"])
+        changed = sorted({key for key in settings if differs(key, current.get(key), wanted.get(key))
+                          and wanted.get(key) is not None} | ({"tags"} if to_set or to_unset else set()))
+        before = dict(current, tags=current_tags, status=status)
+        after = dict(settings, tags=tags, status=final)
+        return self.finish(before, after, changed + ["recreate"], described=described)
+
+    def finish(self, before, after, changed_names, described=None, gone=False):
+        """The module's result; the instance is described again after a real change."""
+        result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": changed_names}
+        if self.module.check_mode or not self.actions:
+            final = None if gone else described
+        else:
+            final = None if gone and self.params["wait"] else self.describe()
+        if final is not None:
+            result["notebook_instance"] = to_result(final, self.api.tags(final["NotebookInstanceArn"]))
+            if final["NotebookInstanceStatus"] == "Failed":
+                result["notebook_instance"].setdefault("failure_reason", final.get("FailureReason"))
+        else:
+            result["notebook_instance"] = {}
+        if self.params["presigned_url"] and final is not None and not self.module.check_mode:
+            result["url"] = self.presigned_url()
+        if self.module._diff:
+            result["diff"] = {"before": before or {}, "after": after or {},
+                              "before_header": f"notebook instance {self.name}",
+                              "after_header": f"notebook instance {self.name}"
+                              + (f" ({', '.join(self.actions)})" if self.actions else "")}
+        return result
+
+    def presigned_url(self):
+        request = {"NotebookInstanceName": self.name}
+        if self.params["presigned_url_session_seconds"]:
+            request["SessionExpirationDurationInSeconds"] = self.params["presigned_url_session_seconds"]
+        url = self.api.call("create_presigned_notebook_instance_url", **request)["AuthorizedUrl"]
+        parts = urlsplit(url)  # view=lab opens JupyterLab instead of the classic Jupyter page
+        query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "view"]
+        return urlunsplit(parts._replace(query=urlencode(query + [("view", "lab")])))
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True, aliases=["notebook_instance_name"]),
+            state=dict(type="str", default="present", choices=["present", "started", "stopped", "absent"]),
+            instance_type=dict(type="str"),
+            volume_size=dict(type="int", aliases=["volume_size_in_gb"]),
+            role=dict(type="str", aliases=["role_arn"]),
+            root_access=dict(type="bool"),
+            subnet_id=dict(type="str"),
+            security_group_ids=dict(type="list", elements="str"),
+            direct_internet_access=dict(type="bool"),
+            kms_key_id=dict(type="str", no_log=False),
+            default_code_repository=dict(type="str"),
+            additional_code_repositories=dict(type="list", elements="str"),
+            lifecycle_config_name=dict(type="str"),
+            platform_identifier=dict(type="str"),
+            ip_address_type=dict(type="str", choices=["ipv4", "dualstack"]),
+            instance_metadata_service_version=dict(type="str", choices=["1", "2"], aliases=["imds_version"]),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=1800),
+            recreate=dict(type="bool", default=False),
+            presigned_url=dict(type="bool", default=False),
+            presigned_url_session_seconds=dict(type="int"),
+        ),
+        supports_check_mode=True,
+    )
+    error = validate(module.params)
+    if error:
+        module.fail_json(msg=error)
+    result = NotebookInstance(module, SageMakerApi(module)).ensure()
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,558 @@
+"""Notebook instances against the embedded AWS sandbox, for real: the sagemaker_notebook_instance,
+sagemaker_notebook_instance_info, sagemaker_lifecycle_config and sagemaker_code_repository modules run
+through `ansible`, the notebook_instance role through `ansible-playbook playbooks/notebook.yml`.
+
+Write calls are counted with moto's request recorder: an idempotent run, a check-mode run and a
+refused run make Describe*/List* (and STS Get*) calls only. Every resource has a unique name, so the
+session-wide sandbox is shared with other tests; notebook status transitions are paced at 0.5 s here
+(restored afterwards).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.conftest import ansible_module, run_playbook
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+MODULE = "sagelab.sagemaker.sagemaker_notebook_instance"
+TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
+NOTEBOOK_MODEL = "sagemaker::notebook-instance"
+PACE_SECONDS = 0.5
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def call_api(url: str, path: str, body: dict | None = None, method: str = "POST") -> str:
+    """The sandbox's own endpoints and moto's /moto-api/ (never through a proxy)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as reply:
+        return reply.read().decode()
+
+
+class Sandbox:
+    """The session's sandbox seen from these tests: boto3, faults, the request recorder, the modules."""
+
+    def __init__(self, endpoint_url: str, env: dict[str, str]) -> None:
+        self.url = endpoint_url
+        self.env = env
+        self.sm = boto3.client("sagemaker", endpoint_url=endpoint_url, region_name=REGION,
+                               aws_access_key_id="testing", aws_secret_access_key="testing",
+                               config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+
+    def module(self, module: str, args: dict, *, check: bool = False, diff: bool = False,
+               env: dict | None = None) -> dict:
+        return ansible_module(module, args, check=check, diff=diff, env={**self.env, **(env or {})})
+
+    def notebook(self, args: dict, **kwargs: Any) -> dict:
+        return self.module(MODULE, args, **kwargs)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        """The AWS operations sent while the block runs (filled in when it ends)."""
+        operations: list[str] = []
+        call_api(self.url, "/moto-api/recorder/reset-recording")
+        call_api(self.url, "/moto-api/recorder/start-recording")
+        try:
+            yield operations
+        finally:
+            call_api(self.url, "/moto-api/recorder/stop-recording")
+            lines = call_api(self.url, "/moto-api/recorder/download-recording", method="GET")
+            operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())
+
+    def fault(self, **spec: Any) -> None:
+        call_api(self.url, "/sagelab-sandbox/faults", spec)
+
+    def clear_faults(self) -> None:
+        call_api(self.url, "/sagelab-sandbox/faults", method="DELETE")
+
+    def pace(self, **transition: Any) -> None:
+        call_api(self.url, "/moto-api/state-manager/set-transition",
+                 {"model_name": NOTEBOOK_MODEL, "transition": transition})
+
+    def fail_notebook(self, name: str, reason: str) -> None:
+        call_api(self.url, "/sagelab-sandbox/fail-notebook", {"name": name, "reason": reason})
+
+    # direct setup and inspection, with boto3
+
+    def describe(self, name: str) -> dict | None:
+        found = self.sm.list_notebook_instances(NameContains=name)["NotebookInstances"]
+        if not any(n["NotebookInstanceName"] == name for n in found):
+            return None
+        return self.sm.describe_notebook_instance(NotebookInstanceName=name)
+
+    def status(self, name: str) -> str | None:
+        described = self.describe(name)
+        return described["NotebookInstanceStatus"] if described else None
+
+    def wait(self, name: str, waiter: str = "notebook_instance_in_service") -> None:
+        self.sm.get_waiter(waiter).wait(NotebookInstanceName=name,
+                                        WaiterConfig={"Delay": 0.2, "MaxAttempts": 100})
+
+    def create(self, name: str, *, stopped: bool = False, wait: bool = True, **extra: Any) -> None:
+        self.sm.create_notebook_instance(NotebookInstanceName=name, InstanceType="ml.t3.medium",
+                                         RoleArn=f"arn:aws:iam::{ACCOUNT}:role/sagelab-test", **extra)
+        if wait or stopped:
+            self.wait(name)
+        if stopped:
+            self.sm.stop_notebook_instance(NotebookInstanceName=name)
+            self.wait(name, "notebook_instance_stopped")
+
+    def tags(self, name: str) -> dict[str, str]:
+        arn = self.sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
+        return {t["Key"]: t["Value"] for t in self.sm.list_tags(ResourceArn=arn)["Tags"]}
+
+
+def operation(request: dict) -> str:
+    """The AWS operation of a recorded request: X-Amz-Target (JSON protocol) or Action (query: STS)."""
+    target = request["headers"].get("X-Amz-Target")
+    if target:
+        return target.rpartition(".")[2]
+    body = request.get("body") or ""
+    if request.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    return parse_qs(body).get("Action", ["?"])[0]
+
+
+def writes(operations: list[str]) -> list[str]:
+    return [op for op in operations if not op.startswith(("Describe", "List", "Get"))]
+
+
+@pytest.fixture(scope="module")
+def aws(sandbox: Any) -> Iterator[Sandbox]:
+    box = Sandbox(sandbox.endpoint_url, sandbox.env)
+    box.pace(progression="time", seconds=PACE_SECONDS)
+    try:
+        yield box
+    finally:
+        call_api(box.url, "/moto-api/state-manager/unset-transition", {"model_name": NOTEBOOK_MODEL})
+        box.clear_faults()
+
+
+# --- sagemaker_notebook_instance ----------------------------------------------------------------------
+
+def test_notebook_instance_create_idempotence_check_mode_update_and_delete(aws):
+    name = unique("nb")
+    args = {"name": name, "role": "sagelab-notebook-role", "tags": TAGS}
+
+    created = aws.notebook(args)
+    assert created["changed"] is True and created["actions"] == ["CreateNotebookInstance"]
+    instance = created["notebook_instance"]
+    assert instance["notebook_instance_status"] == "InService"  # waited for
+    assert instance["role_arn"] == f"arn:aws:iam::{ACCOUNT}:role/sagelab-notebook-role"  # name -> ARN (STS)
+    assert (instance["instance_type"], instance["root_access"], instance["volume_size_in_gb"]) == \
+        ("ml.t3.medium", "Disabled", 5)
+    imds = instance["instance_metadata_service_configuration"]
+    assert imds == {"minimum_instance_metadata_service_version": "2"}
+    assert instance["tags"] == TAGS
+
+    with aws.recording() as calls:
+        again = aws.notebook(args)
+    assert again["changed"] is False and again["actions"] == []
+    assert "DescribeNotebookInstance" in calls and writes(calls) == [], calls
+
+    change = {**args, "root_access": True, "volume_size": 10}
+    with aws.recording() as calls:
+        checked = aws.notebook(change, check=True, diff=True)
+    assert checked["changed"] is True
+    assert checked["actions"] == ["StopNotebookInstance", "UpdateNotebookInstance", "StartNotebookInstance"]
+    assert sorted(checked["changed_settings"]) == ["root_access", "volume_size"]
+    diff = checked["diff"]
+    assert (diff["before"]["root_access"], diff["after"]["root_access"]) == (False, True)
+    assert (diff["before"]["volume_size"], diff["after"]["volume_size"]) == (5, 10)
+    assert "StopNotebookInstance" in diff["after_header"]
+    assert writes(calls) == [], calls
+    described = aws.describe(name)
+    assert (described["RootAccess"], described["NotebookInstanceStatus"]) == ("Disabled", "InService")
+
+    with aws.recording() as calls:
+        updated = aws.notebook({**change, "presigned_url": True})
+    assert updated["changed"] is True
+    assert writes(calls) == ["StopNotebookInstance", "UpdateNotebookInstance", "StartNotebookInstance",
+                             "CreatePresignedNotebookInstanceUrl"]
+    instance = updated["notebook_instance"]
+    assert (instance["notebook_instance_status"], instance["root_access"], instance["volume_size_in_gb"]) == \
+        ("InService", "Enabled", 10)
+    assert re.fullmatch(rf"https://{name}\.notebook\.{REGION}\.sagemaker\.aws\?authToken=[\w-]{{20,}}&view=lab",
+                        updated["url"]), updated["url"]
+
+    deleted = aws.notebook({"name": name, "state": "absent"})
+    assert deleted["changed"] is True
+    assert deleted["actions"] == ["StopNotebookInstance", "DeleteNotebookInstance"]
+    assert deleted["notebook_instance"] == {} and aws.describe(name) is None
+    with aws.recording() as calls:
+        gone = aws.notebook({"name": name, "state": "absent"})
+    assert gone["changed"] is False and writes(calls) == []
+
+
+def test_a_stopped_instance_is_updated_and_stays_stopped_then_started_on_request(aws):
+    name = unique("nb")
+    aws.create(name, stopped=True)
+    updated = aws.notebook({"name": name, "instance_type": "ml.t3.large", "ip_address_type": "dualstack",
+                            "platform_identifier": "notebook-al2-v3", "imds_version": "2"})
+    assert updated["actions"] == ["UpdateNotebookInstance"]
+    assert sorted(updated["changed_settings"]) == ["instance_metadata_service_version", "instance_type",
+                                                   "ip_address_type", "platform_identifier"]
+    described = aws.describe(name)
+    assert (described["NotebookInstanceStatus"], described["InstanceType"], described["PlatformIdentifier"],
+            described["IpAddressType"]) == ("Stopped", "ml.t3.large", "notebook-al2-v3", "dualstack")
+    assert described["InstanceMetadataServiceConfiguration"] == {"MinimumInstanceMetadataServiceVersion": "2"}
+
+    started = aws.notebook({"name": name, "state": "started"})
+    assert started["actions"] == ["StartNotebookInstance"]
+    assert started["notebook_instance"]["notebook_instance_status"] == "InService"
+
+
+def test_tag_changes_never_stop_the_instance(aws):
+    name = unique("nb")
+    aws.create(name, Tags=[{"Key": k, "Value": v} for k, v in {**TAGS, "Scratch": "yes"}.items()])
+    with aws.recording() as calls:
+        tagged = aws.notebook({"name": name, "tags": {**TAGS, "Owner": "bob"}}, diff=True)
+    assert tagged["actions"] == ["DeleteTags", "AddTags"] and tagged["changed_settings"] == ["tags"]
+    assert "StopNotebookInstance" not in calls and sorted(writes(calls)) == ["AddTags", "DeleteTags"], calls
+    assert aws.tags(name) == {**TAGS, "Owner": "bob"}  # purge_tags (default true) removed Scratch
+    diff = tagged["diff"]
+    assert (diff["before"]["tags"]["Owner"], diff["after"]["tags"]["Owner"]) == ("alice", "bob")
+    assert aws.status(name) == "InService"
+
+    kept = aws.notebook({"name": name, "tags": {"Extra": "1"}, "purge_tags": False})
+    assert kept["actions"] == ["AddTags"] and aws.tags(name) == {**TAGS, "Owner": "bob", "Extra": "1"}
+
+
+def test_settings_fixed_at_creation_are_refused_or_recreated(aws):
+    name = unique("nb")
+    key_id = "1234abcd-12ab-34cd-56ef-1234567890ab"
+    aws.create(name, SubnetId="subnet-0aaa", SecurityGroupIds=["sg-0bbb", "sg-0aaa"], KmsKeyId=key_id,
+               VolumeSizeInGB=20, DirectInternetAccess="Enabled",
+               Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()])
+
+    with aws.recording() as calls:
+        refused = aws.notebook({"name": name, "subnet_id": "subnet-0ccc", "direct_internet_access": False,
+                                "volume_size": 10, "root_access": True})
+    assert refused["failed"] is True
+    msg = refused["msg"]
+    assert msg.startswith("Cannot change subnet_id, direct_internet_access, volume_size of notebook instance "
+                          f"{name} in place")
+    assert "subnet_id: 'subnet-0aaa' -> 'subnet-0ccc'" in msg and "recreate: true" in msg
+    assert refused["immutable_settings"] == ["subnet_id", "direct_internet_access", "volume_size"]
+    assert writes(calls) == [] and aws.status(name) == "InService"
+
+    # the same groups in another order, and the key's ARN for its ID, are no difference
+    with aws.recording() as calls:
+        same = aws.notebook({"name": name, "subnet_id": "subnet-0aaa",
+                             "security_group_ids": ["sg-0aaa", "sg-0bbb"], "volume_size": 20,
+                             "kms_key_id": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key_id}"})
+    assert same["changed"] is False and writes(calls) == [], calls
+
+    with aws.recording() as calls:
+        recreated = aws.notebook({"name": name, "subnet_id": "subnet-0ccc", "recreate": True})
+    assert recreated["actions"] == ["StopNotebookInstance", "DeleteNotebookInstance",
+                                    "CreateNotebookInstance"]
+    assert "recreate" in recreated["changed_settings"] and "subnet_id" in recreated["changed_settings"]
+    assert writes(calls) == recreated["actions"]
+    described = aws.describe(name)
+    assert (described["NotebookInstanceStatus"], described["SubnetId"], described["KmsKeyId"],
+            described["VolumeSizeInGB"]) == ("InService", "subnet-0ccc", key_id, 20)  # the rest is kept
+    assert sorted(described["SecurityGroups"]) == ["sg-0aaa", "sg-0bbb"] and aws.tags(name) == TAGS
+
+
+def test_detaching_takes_explicit_empty_values(aws):
+    name, config = unique("nb"), unique("lcc")
+    aws.sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config)
+    aws.create(name, stopped=True, LifecycleConfigName=config, DefaultCodeRepository="https://github.com/a/one",
+               AdditionalCodeRepositories=["https://github.com/a/two", "https://github.com/a/three"])
+
+    with aws.recording() as calls:
+        untouched = aws.notebook({"name": name, "instance_type": "ml.t3.medium",
+                                  "additional_code_repositories": ["https://github.com/a/three",
+                                                                   "https://github.com/a/two"]})
+    # omitted = left alone; the order of the repositories is no difference
+    assert untouched["changed"] is False and writes(calls) == []
+
+    detached = aws.notebook({"name": name, "lifecycle_config_name": "", "default_code_repository": "",
+                             "additional_code_repositories": []})
+    assert detached["actions"] == ["UpdateNotebookInstance"]
+    assert sorted(detached["changed_settings"]) == ["additional_code_repositories", "default_code_repository",
+                                                    "lifecycle_config_name"]
+    described = aws.describe(name)
+    for key in ("NotebookInstanceLifecycleConfigName", "DefaultCodeRepository", "AdditionalCodeRepositories"):
+        assert key not in described, key
+    assert described["NotebookInstanceStatus"] == "Stopped"
+
+
+def test_transitional_statuses_are_waited_out_and_wait_false_never_leaves_it_stopped(aws):
+    name = unique("nb")
+    aws.create(name, wait=False)  # Pending
+    stopped = aws.notebook({"name": name, "state": "stopped", "wait": False})
+    assert stopped["actions"] == ["StopNotebookInstance"]  # waited for InService first: AWS stops only that
+    assert stopped["notebook_instance"]["notebook_instance_status"] == "Stopping"
+
+    other = unique("nb")
+    aws.create(other)
+    with aws.recording() as calls:
+        changed = aws.notebook({"name": other, "root_access": False, "wait": False})
+    assert writes(calls) == ["StopNotebookInstance", "UpdateNotebookInstance", "StartNotebookInstance"]
+    assert changed["notebook_instance"]["notebook_instance_status"] in ("Pending", "InService")
+    aws.wait(other)
+    assert aws.describe(other)["RootAccess"] == "Disabled"
+
+
+def test_a_failed_instance_is_reported_never_stopped_and_can_be_updated_or_deleted(aws):
+    name = unique("nb")
+    reason = "Lifecycle script on-start failed with exit code 1"
+    aws.create(name)
+    aws.fail_notebook(name, reason)
+
+    with aws.recording() as calls:
+        reported = aws.notebook({"name": name, "state": "stopped"})
+    assert reported["changed"] is False
+    assert reported["notebook_instance"]["failure_reason"] == reason
+    assert any(reason in warning for warning in reported.get("warnings", [])), reported
+    assert writes(calls) == []
+
+    with aws.recording() as calls:
+        updated = aws.notebook({"name": name, "root_access": False})
+    assert updated["actions"] == ["UpdateNotebookInstance"]  # no stop: AWS refuses it for Failed
+    assert "StopNotebookInstance" not in calls
+    assert aws.describe(name)["RootAccess"] == "Disabled" and aws.status(name) == "Stopped"
+
+    aws.fail_notebook(name, reason)
+    with aws.recording() as calls:
+        deleted = aws.notebook({"name": name, "state": "absent"})
+    assert deleted["actions"] == ["DeleteNotebookInstance"] and writes(calls) == ["DeleteNotebookInstance"]
+    assert aws.describe(name) is None
+
+
+def test_throttling_is_retried_and_too_many_faults_fail_with_aws_message(aws):
+    name = unique("nb")
+    aws.create(name, Tags=[{"Key": "ManagedBy", "Value": "sagelab"}])
+    aws.fault(service="sagemaker", operation="DescribeNotebookInstance", status=400, count=3)
+    info = aws.module("sagelab.sagemaker.sagemaker_notebook_instance_info", {"name": name})
+    assert "failed" not in info, info
+    assert [(n["notebook_instance_name"], n["tags"]) for n in info["notebook_instances"]] == \
+        [(name, {"ManagedBy": "sagelab"})]
+    assert json.loads(call_api(aws.url, "/sagelab-sandbox/faults", method="GET")) == {"faults": []}
+
+    listed = aws.module("sagelab.sagemaker.sagemaker_notebook_instance_info",
+                        {"name_contains": name[:11], "status": "InService", "tags": {"ManagedBy": "sagelab"}})
+    assert [n["notebook_instance_name"] for n in listed["notebook_instances"]] == [name]
+
+    aws.fault(service="sagemaker", operation="DescribeNotebookInstance", status=400, count=5)
+    try:
+        failed = aws.notebook({"name": name}, env={"AWS_MAX_ATTEMPTS": "2"})
+    finally:
+        aws.clear_faults()
+    assert failed["failed"] is True
+    assert failed["msg"] == ("Could not describe notebook instance: ThrottlingException: Rate exceeded "
+                             "(gave up after 2 attempts; AWS_MAX_ATTEMPTS sets how many)")
+    assert failed["error"]["code"] == "ThrottlingException"
+    # no traceback: ansible-core only notes that there is none
+    assert failed.get("exception", "(traceback unavailable)") == "(traceback unavailable)"
+    assert "Traceback" not in json.dumps(failed)
+
+
+def test_wait_timeout_is_honoured(aws):
+    name = unique("nb")
+    aws.pace(progression="time", seconds=30)
+    try:
+        started = time.monotonic()
+        timed_out = aws.notebook({"name": name, "role": f"arn:aws:iam::{ACCOUNT}:role/r", "wait_timeout": 2})
+        elapsed = time.monotonic() - started
+    finally:
+        aws.pace(progression="time", seconds=PACE_SECONDS)
+    assert timed_out["failed"] is True and timed_out["timed_out"] is True
+    assert timed_out["changed"] is True and timed_out["actions"] == ["CreateNotebookInstance"]
+    assert timed_out["msg"] == (f"Timed out after 2 s (wait_timeout) waiting for InService of notebook "
+                                f"instance {name} (it is Pending)")
+    assert elapsed < 25
+
+
+# --- sagemaker_lifecycle_config ---------------------------------------------------------------------------
+
+def test_lifecycle_config_create_idempotence_check_mode_update_and_delete(aws):
+    name = unique("lcc")
+    module = "sagelab.sagemaker.sagemaker_lifecycle_config"
+    on_create, on_start = "#!/bin/bash\ntrue\n", "#!/bin/bash\nset -euo pipefail\necho start\n"
+    args = {"name": name, "on_create": on_create, "on_start": on_start}
+
+    created = aws.module(module, args)
+    assert created["changed"] is True and created["changed_scripts"] == ["on_create", "on_start"]
+    described = aws.sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
+    assert base64.b64decode(described["OnStart"][0]["Content"]).decode() == on_start  # base64 by the module
+
+    with aws.recording() as calls:
+        again = aws.module(module, {"name": name, "on_start": on_start})  # on_create omitted: left as it is
+    assert again["changed"] is False and writes(calls) == []
+
+    new_start = on_start.replace("echo start", "echo started")
+    change = {"name": name, "on_create": "", "on_start": new_start}  # "" removes the on-create script
+    with aws.recording() as calls:
+        checked = aws.module(module, change, check=True, diff=True)
+    assert checked["changed"] is True and checked["changed_scripts"] == ["on_create", "on_start"]
+    assert [(d["before"], d["after"]) for d in checked["diff"]] == [(on_create, ""), (on_start, new_start)]
+    assert writes(calls) == []
+
+    with aws.recording() as calls:
+        updated = aws.module(module, change)
+    assert writes(calls) == ["UpdateNotebookInstanceLifecycleConfig"]
+    config = updated["lifecycle_config"]
+    assert (config["on_create"], config["on_start"]) == ("", new_start)
+    described = aws.sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
+    assert not described.get("OnCreate")
+
+    assert aws.module(module, {"name": name, "state": "absent"})["changed"] is True
+    assert aws.module(module, {"name": name, "state": "absent"})["changed"] is False
+
+
+# --- sagemaker_code_repository ------------------------------------------------------------------------------
+
+def test_code_repository_create_idempotence_check_mode_update_and_delete(aws):
+    name = unique("repo")
+    module = "sagelab.sagemaker.sagemaker_code_repository"
+    args = {"name": name, "repository_url": "https://github.com/example/notebooks.git", "branch": "main",
+            "tags": {"Project": "sagelab"}}
+    secret = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:git-AbCdEf"
+
+    created = aws.module(module, args)
+    assert created["changed"] is True
+    git = created["code_repository"]["git_config"]
+    assert git == {"repository_url": args["repository_url"], "branch": "main"}
+    assert created["code_repository"]["tags"] == {"Project": "sagelab"}
+
+    with aws.recording() as calls:
+        again = aws.module(module, args)
+    assert again["changed"] is False and writes(calls) == []
+
+    with aws.recording() as calls:
+        checked = aws.module(module, {**args, "secret_arn": secret}, check=True, diff=True)
+    assert checked["changed"] is True and checked["changed_settings"] == ["secret_arn"]
+    assert (checked["diff"]["before"]["secret_arn"], checked["diff"]["after"]["secret_arn"]) == (None, secret)
+    assert writes(calls) == []
+
+    updated = aws.module(module, {"name": name, "secret_arn": secret})
+    assert updated["changed_settings"] == ["secret_arn"]
+    assert aws.sm.describe_code_repository(CodeRepositoryName=name)["GitConfig"]["SecretArn"] == secret
+
+    with aws.recording() as calls:
+        refused = aws.module(module, {**args, "branch": "develop"})
+    assert refused["failed"] is True
+    assert refused["msg"].startswith(f"Cannot change branch of code repository {name}: AWS can only change "
+                                     "its secret_arn (branch: 'main' -> 'develop')")
+    assert writes(calls) == []
+
+    assert aws.module(module, {"name": name, "state": "absent"})["changed"] is True
+    assert aws.module(module, {"name": name, "state": "absent"})["changed"] is False
+
+
+# --- the notebook_instance role, through playbooks/notebook.yml ---------------------------------------------
+
+def playbook_vars(aws: Sandbox, name: str, **extra: Any) -> dict:
+    return {"sagelab_aws_endpoint_url": aws.url, "sagelab_aws_region": REGION, "sagelab_tags": TAGS,
+            "notebook_instance_name": name, "notebook_instance_idle_minutes": 30,
+            "notebook_instance_code_repositories": [{"name": f"{name}-book",
+                                                     "url": "https://github.com/example/book.git"}],
+            "notebook_instance_default_code_repository": f"{name}-book", **extra}
+
+
+def without_endpoint(aws: Sandbox) -> dict:
+    """The sandbox's keys and region, but no AWS_ENDPOINT_URL: the playbook must pass the endpoint itself."""
+    return {k: v for k, v in aws.env.items() if k != "AWS_ENDPOINT_URL"}
+
+
+def converge(aws: Sandbox, name: str, **extra: Any) -> Any:
+    return run_playbook("playbooks/notebook.yml", extra_vars=playbook_vars(aws, name, **extra),
+                        env=without_endpoint(aws))
+
+
+def load_checker(aws: Sandbox, config: str) -> dict:
+    """The idle checker embedded in the auto-stop on-start script, loaded as a module namespace."""
+    described = aws.sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config)
+    script = base64.b64decode(described["OnStart"][0]["Content"]).decode()
+    assert "IDLE_MINUTES=30" in script and "crontab -" in script
+    assert "wget" not in script and "curl" not in script  # nothing downloaded at run time
+    source = re.search(r"<<'PYTHON'\n(.*?)\nPYTHON\n", script, re.S).group(1)
+    namespace: dict = {"__name__": "sagelab_idle_stop"}
+    exec(compile(source, "sagelab-idle-stop", "exec"), namespace)  # noqa: S102 - our own script
+    return namespace
+
+
+def test_playbook_converges_is_idempotent_and_the_idle_checker_decides_right(aws, monkeypatch):
+    name = unique("pb")
+    first = converge(aws, name)
+    assert first.rc == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert first.changed_tasks() == ["Ensure the idle auto-stop lifecycle configuration is present",
+                                     "Ensure the Git repositories are registered in SageMaker",
+                                     "Ensure the notebook instance is started"]
+    described = aws.describe(name)
+    assert described["NotebookInstanceStatus"] == "InService"
+    assert (described["NotebookInstanceLifecycleConfigName"], described["DefaultCodeRepository"],
+            described["RootAccess"]) == (f"{name}-auto-stop", f"{name}-book", "Disabled")
+    assert described["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/sagelab-sagemaker-execution"
+    assert aws.tags(name) == TAGS
+    assert f"https://{name}.notebook.{REGION}.sagemaker.aws?authToken=" in first.stdout
+
+    with aws.recording() as calls:
+        second = converge(aws, name)
+    assert second.rc == 0 and second.stats["localhost"]["changed"] == 0, second.changed_tasks()
+    assert writes(calls) == ["CreatePresignedNotebookInstanceUrl"], calls  # a fresh link, nothing changed
+
+    checker = load_checker(aws, f"{name}-auto-stop")
+    now = datetime.now(UTC)
+    stamp = lambda minutes: (now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # noqa: E731
+    stopped: list[tuple[str, str]] = []
+    monkeypatch.setitem(checker, "boot_time", lambda: now - timedelta(hours=5))
+    monkeypatch.setitem(checker, "this_instance", lambda: (name, REGION))
+    monkeypatch.setitem(checker, "stop", lambda *instance: stopped.append(instance))
+    monkeypatch.setattr("sys.argv", ["sagelab-idle-stop", "--idle-minutes", "30"])
+    cases = [  # kernels, terminals, stopped?
+        ([{"execution_state": "busy", "last_activity": stamp(90)}], [], False),
+        ([{"execution_state": "idle", "last_activity": stamp(10)}], [], False),
+        ([{"execution_state": "idle", "last_activity": stamp(90)}], [{"last_activity": stamp(5)}], False),
+        ([{"execution_state": "idle", "last_activity": stamp(90)}], [{"last_activity": stamp(45)}], True),
+        ([], [], True),  # nothing open since boot, 5 hours ago
+    ]
+    for kernels, terminals, should_stop in cases:
+        stopped.clear()
+        answers = {"/api/kernels": kernels, "/api/terminals": terminals}
+        monkeypatch.setitem(checker, "jupyter", answers.__getitem__)
+        assert checker["main"]() == 0
+        assert stopped == ([(name, REGION)] if should_stop else []), (kernels, terminals)
+
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"notebook_instance_name": "bad_name!"}, "notebook_instance_name: 'bad_name!' is not allowed"),
+    ({"notebook_instance_type": "t3.medium"}, "notebook_instance_type: 't3.medium' is not allowed"),
+    ({"notebook_instance_volume_size": 2}, "notebook_instance_volume_size: '2' is not allowed"),
+    ({"notebook_instance_idle_minutes": 3}, "notebook_instance_idle_minutes: '3' is not allowed"),
+    ({"notebook_instance_additional_code_repositories": ["a", "b", "c", "d"]},
+     "notebook_instance_additional_code_repositories: ['a', 'b', 'c', 'd'] is not allowed"),
+    ({"sagelab_tags": {"Owner": "alice", "Project": "sagelab", "ManagedBy": "sagelab"}},
+     "an untagged notebook instance is refused"),
+])
+def test_playbook_refuses_bad_input_before_any_change(aws, extra, message):
+    name = unique("bad")
+    with aws.recording() as calls:
+        run = converge(aws, name, **extra)
+    assert run.rc != 0
+    assert any(message in failure for failure in run.failure_messages()), run.failure_messages()
+    assert calls == []  # not a single AWS call
