@@ -171,7 +171,8 @@ def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[
         state = sandbox.start(_sandbox_home(home))
         target = replace(target, endpoint_url=state["endpoint_url"])
         client_env = sandbox.client_env(state["endpoint_url"], target.region)
-    err.print(f"AWS side: {target.describe()} — {target.reason}.", markup=False, highlight=False)
+    err.print(f"AWS side: {target.describe()} — {target.reason}.", markup=False, highlight=False,
+              soft_wrap=True)
     people = {"iam_users_list": [{"name": user}], "sagelab_owner": user}
     access = _request(args, home, PLAYBOOKS["aws_access"], inventories=local)
     access.vars.update(target.playbook_vars(), **people)

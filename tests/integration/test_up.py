@@ -1,0 +1,90 @@
+"""`sagelab up` end to end, as `scripts/up` runs it: the AWS side in the sandbox for the local user,
+then this machine's workstation with that user's keys in its AWS CLI profile, then the report.
+
+Everything a user's home would receive goes into a temporary folder; the sandbox is the session's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import boto3
+import pytest
+
+from sagelab.target import local_user
+from tests.conftest import BIN, REPO
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory, sandbox):
+    root = tmp_path_factory.mktemp("up")
+    evars = {
+        "venv_parent": str(root / "workdir"),
+        "validate_cache_dir": str(root / "cache"),
+        "aws_cli_venv": str(root / "awscli"),
+        "aws_cli_bin_dir": str(root / "bin"),
+        "aws_cli_config_dir": str(root / "aws"),
+        "iam_users_credentials_dir": str(root / "credentials"),
+        "aws_cli_credentials_dir": str(root / "credentials"),
+    }
+    (root / "vars.json").write_text(json.dumps(evars))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}  # a machine without AWS setup
+    env.update(SAGELAB_SANDBOX_HOME=str(sandbox.home), JUPYTER_DATA_DIR=str(root / "jupyter"),
+               AWS_CONFIG_FILE=str(root / "none"), AWS_SHARED_CREDENTIALS_FILE=str(root / "none"))
+
+    def run(*args: str) -> tuple[int, dict, str]:
+        proc = subprocess.run([str(BIN / "sagelab"), "up", "--json", "-e", f"@{root / 'vars.json'}", *args],
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+        try:
+            doc = json.loads(proc.stdout)
+        except ValueError:
+            pytest.fail(f"no JSON (rc={proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        return proc.returncode, doc, proc.stderr
+
+    iam = boto3.client("iam", endpoint_url=sandbox.endpoint_url, region_name="eu-west-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    return root, run, iam
+
+
+def test_first_up_builds_both_sides_and_reports(up):
+    root, run, iam = up
+    code, doc, err = run()
+    assert code == 0, json.dumps(doc, indent=1)[-4000:]
+    assert "AWS side: embedded AWS sandbox at http://127.0.0.1:" in err
+    assert "no AWS credentials are configured" in err
+    aws = doc["aws"]
+    assert aws["target"] == "sandbox" and aws["aws_access"]["status"] == "successful"
+    assert aws["aws_access"]["changed"] > 0
+    checks = {c["name"]: c for c in doc["hosts"]["localhost"]["validation"]["checks"]}
+    assert checks["aws sagemaker list-endpoints"]["ok"], checks
+    assert all(c["ok"] for c in checks.values()), checks
+
+    # the local user is the first data scientist; their key is in the workstation's profile
+    user = local_user()
+    keys = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    assert len(keys) == 1
+    delivered = root / "credentials" / f"{user}.json"
+    assert oct(delivered.stat().st_mode & 0o777) == "0o600"
+    assert oct(delivered.parent.stat().st_mode & 0o777) == "0o700"
+    secret = json.loads(delivered.read_text())["secret_access_key"]
+    credentials = (root / "aws" / "credentials").read_text()
+    assert keys[0]["AccessKeyId"] in credentials and secret in credentials
+
+    # the secret never shows: not in what sagelab printed, not in the runner artifacts
+    assert secret not in json.dumps(doc) + err
+    for step_dir in Path(doc["artifacts"]).parent.iterdir():
+        for path in step_dir.rglob("*"):
+            if path.is_file():
+                assert secret not in path.read_text(errors="replace"), path
+
+
+def test_second_up_changes_nothing_and_keeps_the_one_key(up):
+    _, run, iam = up
+    code, doc, _ = run()
+    assert code == 0
+    assert doc["aws"]["aws_access"]["changed"] == 0
+    assert doc["hosts"]["localhost"]["changed"] == 0
+    assert len(iam.list_access_keys(UserName=local_user())["AccessKeyMetadata"]) == 1
