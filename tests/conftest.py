@@ -57,6 +57,9 @@ class PlaybookRun:
                 for result in task.get("hosts", {}).values():
                     if result.get("failed"):
                         msgs.append(str(result.get("msg", "")))
+                        # a loop's own msg is "One or more items failed": the items say why
+                        msgs += [str(item.get("msg", "")) for item in result.get("results", [])
+                                 if isinstance(item, dict) and item.get("failed")]
         return msgs
 
 
