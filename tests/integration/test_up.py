@@ -35,9 +35,12 @@ def up(tmp_path_factory, sandbox):
     env.update(SAGELAB_SANDBOX_HOME=str(sandbox.home), JUPYTER_DATA_DIR=str(root / "jupyter"),
                AWS_CONFIG_FILE=str(root / "none"), AWS_SHARED_CREDENTIALS_FILE=str(root / "none"))
 
-    def run(*args: str) -> tuple[int, dict, str]:
-        proc = subprocess.run([str(BIN / "sagelab"), "up", "--json", "-e", f"@{root / 'vars.json'}", *args],
+    def run(*args: str, json_output: bool = True) -> tuple[int, dict | str, str]:
+        cmd = [str(BIN / "sagelab"), "up", "-e", f"@{root / 'vars.json'}", *args]
+        proc = subprocess.run(cmd + (["--json"] if json_output else []),
                               cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+        if not json_output:
+            return proc.returncode, proc.stdout, proc.stderr
         try:
             doc = json.loads(proc.stdout)
         except ValueError:
@@ -58,6 +61,10 @@ def test_first_up_builds_both_sides_and_reports(up):
     aws = doc["aws"]
     assert aws["target"] == "sandbox" and aws["aws_access"]["status"] == "successful"
     assert aws["aws_access"]["changed"] > 0
+    resources = aws["resources"]
+    assert resources["bucket"].startswith("sagelab-") and resources["bucket"].endswith("-eu-west-1")
+    assert resources["execution_role"].endswith(":role/sagelab-sagemaker-execution")
+    assert resources["data_scientists"] == [local_user()]
     checks = {c["name"]: c for c in doc["hosts"]["localhost"]["validation"]["checks"]}
     assert checks["aws sagemaker list-endpoints"]["ok"], checks
     assert all(c["ok"] for c in checks.values()), checks
@@ -88,3 +95,13 @@ def test_second_up_changes_nothing_and_keeps_the_one_key(up):
     assert doc["aws"]["aws_access"]["changed"] == 0
     assert doc["hosts"]["localhost"]["changed"] == 0
     assert len(iam.list_access_keys(UserName=local_user())["AccessKeyMetadata"]) == 1
+
+
+def test_the_report_a_person_reads(up):
+    _, run, _ = up
+    code, text, _ = run(json_output=False)
+    assert code == 0
+    for shown in ("AWS side embedded sandbox http://127.0.0.1:", "aws_access: successful, changed 0",
+                  "bucket: sagelab-", "execution role: arn:aws:iam::", f"data scientists: {local_user()}",
+                  "localhost", "sagemaker (executed: yes)", "status successful (rc 0)"):
+        assert shown in text, text
