@@ -1,0 +1,316 @@
+"""Night and weekend stop against the embedded AWS sandbox, for real: the scheduler_schedule module runs
+through `ansible`, the cost_controls role through `ansible-playbook playbooks/schedule.yml`.
+
+moto's EventBridge Scheduler accepts almost anything, so the module validates expressions, time zones,
+ARNs and input itself: refusals are checked to make no AWS call at all. Write calls are counted with
+moto's request recorder (REST-JSON: the operation is read from the method and path).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlparse
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.conftest import ansible_module, run_playbook
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+MODULE = "sagelab.sagemaker.scheduler_schedule"
+TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
+STOP_ARN = "arn:aws:scheduler:::aws-sdk:sagemaker:stopNotebookInstance"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/sagelab-test-scheduler"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def call_api(url: str, path: str, method: str = "POST") -> str:
+    request = urllib.request.Request(f"{url}{path}", data=b"" if method == "POST" else None, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as reply:
+        return reply.read().decode()
+
+
+def operation(request: dict) -> str:
+    """The operation of a recorded request: X-Amz-Target (JSON), Action (query: STS, IAM) or, for the
+    Scheduler's REST-JSON API, the method and path (GET /schedules/n -> GetSchedule)."""
+    target = request["headers"].get("X-Amz-Target")
+    if target:
+        return target.rpartition(".")[2]
+    body = request.get("body") or ""
+    if request.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    action = parse_qs(body).get("Action") or parse_qs(urlparse(request.get("url", "")).query).get("Action")
+    if action:
+        return action[0]
+    path = unquote(urlparse(request.get("url", "")).path)
+    method = request.get("method", "GET")
+    if path.startswith("/schedules"):
+        if path.rstrip("/") == "/schedules":
+            return "ListSchedules"
+        return {"GET": "GetSchedule", "POST": "CreateSchedule", "PUT": "UpdateSchedule",
+                "DELETE": "DeleteSchedule"}[method]
+    return f"{method} {path}"
+
+
+def writes(operations: list[str]) -> list[str]:
+    return [op for op in operations if not op.startswith(("Describe", "List", "Get"))]
+
+
+class Sandbox:
+    def __init__(self, endpoint_url: str, env: dict[str, str]) -> None:
+        self.url = endpoint_url
+        self.env = env
+        kwargs = dict(endpoint_url=endpoint_url, region_name=REGION, aws_access_key_id="testing",
+                      aws_secret_access_key="testing",
+                      config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+        self.scheduler = boto3.client("scheduler", **kwargs)
+        self.iam = boto3.client("iam", **kwargs)
+        self.sm = boto3.client("sagemaker", **kwargs)
+
+    def module(self, args: dict, **kwargs: Any) -> dict:
+        return ansible_module(MODULE, args, env=self.env, **kwargs)
+
+    @contextmanager
+    def recording(self) -> Iterator[list[str]]:
+        operations: list[str] = []
+        call_api(self.url, "/moto-api/recorder/reset-recording")
+        call_api(self.url, "/moto-api/recorder/start-recording")
+        try:
+            yield operations
+        finally:
+            call_api(self.url, "/moto-api/recorder/stop-recording")
+            lines = call_api(self.url, "/moto-api/recorder/download-recording", method="GET")
+            operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())
+
+    def schedule(self, name: str, group: str = "default") -> dict | None:
+        try:
+            return self.scheduler.get_schedule(Name=name, GroupName=group)
+        except self.scheduler.exceptions.ResourceNotFoundException:
+            return None
+
+
+@pytest.fixture(scope="module")
+def aws(sandbox: Any) -> Sandbox:
+    return Sandbox(sandbox.endpoint_url, sandbox.env)
+
+
+def stop_args(name: str, instance: str = "nb-one", **extra: Any) -> dict:
+    return {"name": name, "schedule_expression": "cron(0 20 ? * MON-FRI *)",
+            "schedule_expression_timezone": "Europe/Dublin", "description": "Stop at night",
+            "target": {"arn": STOP_ARN, "role_arn": ROLE_ARN, "input": {"NotebookInstanceName": instance},
+                       "retry_policy": {"maximum_retry_attempts": 3, "maximum_event_age_in_seconds": 3600}},
+            **extra}
+
+
+# --- scheduler_schedule ---------------------------------------------------------------------------------
+
+def test_schedule_create_idempotence_check_mode_update_and_delete(aws):
+    name = unique("stop")
+    args = stop_args(name)
+
+    with aws.recording() as calls:
+        created = aws.module(args)
+    assert created["changed"] is True, created
+    assert writes(calls) == ["CreateSchedule"], calls
+    got = aws.schedule(name)
+    assert (got["ScheduleExpression"], got["ScheduleExpressionTimezone"]) == \
+        ("cron(0 20 ? * MON-FRI *)", "Europe/Dublin")
+    assert (got["State"], got["Description"]) == ("ENABLED", "Stop at night")
+    assert got["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    assert (got["Target"]["Arn"], got["Target"]["RoleArn"]) == (STOP_ARN, ROLE_ARN)
+    assert json.loads(got["Target"]["Input"]) == {"NotebookInstanceName": "nb-one"}
+    assert got["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+    assert created["schedule"]["arn"] == f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{name}"
+
+    # present again, the input as JSON text with other spacing and key order: nothing to do
+    text_input = {**args, "target": {**args["target"], "input": '{ "NotebookInstanceName" : "nb-one" }'}}
+    with aws.recording() as calls:
+        again = aws.module(text_input)
+    assert again["changed"] is False and again["changed_settings"] == [], again
+    assert calls and writes(calls) == [], calls
+
+    change = stop_args(name, instance="nb-two", schedule_expression="cron(30 19 ? * MON-THU *)",
+                       enabled=False)
+    with aws.recording() as calls:
+        checked = aws.module(change, check=True, diff=True)
+    assert checked["changed"] is True
+    assert sorted(checked["changed_settings"]) == ["enabled", "schedule_expression", "target.input"]
+    assert checked["diff"]["before"]["target.input"] == {"NotebookInstanceName": "nb-one"}
+    assert checked["diff"]["after"]["target.input"] == {"NotebookInstanceName": "nb-two"}
+    assert writes(calls) == [], calls
+    assert aws.schedule(name)["State"] == "ENABLED"
+
+    with aws.recording() as calls:
+        updated = aws.module(change)
+    assert updated["changed"] is True and writes(calls) == ["UpdateSchedule"], calls
+    got = aws.schedule(name)
+    assert (got["ScheduleExpression"], got["State"]) == ("cron(30 19 ? * MON-THU *)", "DISABLED")
+    assert json.loads(got["Target"]["Input"]) == {"NotebookInstanceName": "nb-two"}
+    # UpdateSchedule replaces the whole schedule: what was not changed is sent again
+    assert (got["ScheduleExpressionTimezone"], got["Description"]) == ("Europe/Dublin", "Stop at night")
+    assert got["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
+
+    # omitted options are left as they are
+    minimal = {"name": name, "schedule_expression": "cron(30 19 ? * MON-THU *)", "enabled": False,
+               "target": {"arn": STOP_ARN, "role_arn": ROLE_ARN}}
+    with aws.recording() as calls:
+        untouched = aws.module(minimal)
+    assert untouched["changed"] is False and writes(calls) == [], untouched
+
+    with aws.recording() as calls:
+        deleted = aws.module({"name": name, "state": "absent"})
+    assert deleted["changed"] is True and writes(calls) == ["DeleteSchedule"]
+    assert aws.schedule(name) is None
+    with aws.recording() as calls:
+        gone = aws.module({"name": name, "state": "absent"})
+    assert gone["changed"] is False and writes(calls) == []
+
+
+def test_schedule_window_dates_and_description_removal(aws):
+    name = unique("win")
+    args = stop_args(name, schedule_expression="rate(2 hours)", flexible_time_window=15,
+                     end_date="2099-01-01T00:00:00Z")
+    assert aws.module(args)["changed"] is True
+    got = aws.schedule(name)
+    assert got["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
+    assert got["EndDate"].isoformat().startswith("2099-01-01T00:00:00")
+    with aws.recording() as calls:
+        same = aws.module({**args, "end_date": "2099-01-01T01:00:00+01:00"})  # the same instant
+    assert same["changed"] is False and writes(calls) == [], same
+
+    cleared = aws.module({**args, "description": "", "end_date": "", "flexible_time_window": 0})
+    assert sorted(cleared["changed_settings"]) == ["description", "end_date", "flexible_time_window"]
+    got = aws.schedule(name)
+    assert not got.get("Description") and not got.get("EndDate")
+    assert got["FlexibleTimeWindow"] == {"Mode": "OFF"}
+    aws.module({"name": name, "state": "absent"})
+
+
+ONE_DAY_FIELD = "exactly one of day-of-month and day-of-week must be ?"
+BAD = [
+    ({"schedule_expression": "cron(0 20 * * MON-FRI *)"}, ONE_DAY_FIELD),
+    ({"schedule_expression": "cron(0 20 ? * ? *)"}, ONE_DAY_FIELD),
+    ({"schedule_expression": "cron(0 20 ? * MON-FRI)"}, "cron needs six fields, 5 given"),
+    ({"schedule_expression": "cron(0 25 ? * MON-FRI *)"}, "hours value 25 is out of range 0-23"),
+    ({"schedule_expression": "cron(0 20 ? * MON-FRX *)"}, "day-of-week value 'FRX' is not a number or name"),
+    ({"schedule_expression": "cron(0 20 ? 13 MON *)"}, "month value 13 is out of range 1-12"),
+    ({"schedule_expression": "cron(0 ? ? * MON *)"}, "hours field '?': ? is only allowed alone"),
+    ({"schedule_expression": "rate(1 hours)"}, "rate unit 'hours' for 1"),
+    ({"schedule_expression": "every day at 8"}, "it is not cron(...), rate(...) or at(...)"),
+    ({"schedule_expression": "at(2026-02-30T10:00:00)"}, "is not a date and time"),
+    ({"schedule_expression_timezone": "Europe/Atlantis"}, "schedule_expression_timezone: 'Europe/Atlantis'"),
+    ({"target": {"arn": "arn:aws:scheduler:::aws-sdk:sagemaker", "role_arn": ROLE_ARN}}, "target.arn:"),
+    ({"target": {"arn": STOP_ARN, "role_arn": "sagelab-scheduler"}}, "target.role_arn: 'sagelab-scheduler'"),
+    ({"target": {"arn": STOP_ARN, "role_arn": ROLE_ARN, "input": "{NotebookInstanceName: nb}"}},
+     "target.input: '{NotebookInstanceName: nb}' is not allowed: not valid JSON"),
+    ({"target": {"arn": STOP_ARN, "role_arn": ROLE_ARN,
+                 "retry_policy": {"maximum_retry_attempts": 200, "maximum_event_age_in_seconds": 60}}},
+     "maximum_retry_attempts: 200 is not allowed; allowed: 0 to 185"),
+    ({"name": "night stop"}, "name: 'night stop' is not allowed"),
+    ({"start_date": "2099-02-01T00:00:00Z", "end_date": "2099-01-01T00:00:00Z"},
+     "allowed: a time after start_date"),
+    ({"end_date": "next week"}, "end_date: 'next week' is not allowed"),
+]
+
+
+@pytest.fixture(scope="module")
+def refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], list[str]]:
+    """Every BAD case in one ansible-playbook run (one task per case): the results, and the AWS calls."""
+    tasks = [{"name": f"case {i}", MODULE: {**stop_args(unique("bad")), **override}, "ignore_errors": True}
+             for i, (override, _) in enumerate(BAD)]
+    playbook = tmp_path_factory.mktemp("refusals") / "refusals.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "connection": "local", "gather_facts": False,
+                                     "tasks": tasks}]))
+    with aws.recording() as calls:
+        run = run_playbook(str(playbook), env=aws.env)
+    results = [task["hosts"]["localhost"] for task in run.data["plays"][0]["tasks"]]
+    assert len(results) == len(BAD), run.stdout[-2000:]
+    return results, calls
+
+
+@pytest.mark.parametrize("case", range(len(BAD)), ids=[m[:40] for _, m in BAD])
+def test_bad_input_is_refused_before_any_call(refusals, case):
+    results, calls = refusals
+    refused, message = results[case], BAD[case][1]
+    assert refused.get("failed") is True and message in refused["msg"], refused
+    assert "allowed" in refused["msg"] and "Traceback" not in json.dumps(refused)
+    assert calls == [], calls  # not a single AWS call, for any of them
+
+
+# --- the cost_controls role, through playbooks/schedule.yml -------------------------------------------------
+
+def converge(aws: Sandbox, **extra: Any) -> Any:
+    """The sandbox's keys and region, but no AWS_ENDPOINT_URL: the playbook must pass the endpoint itself."""
+    env = {k: v for k, v in aws.env.items() if k != "AWS_ENDPOINT_URL"}
+    return run_playbook("playbooks/schedule.yml", env=env,
+                        extra_vars={"sagelab_aws_endpoint_url": aws.url, "sagelab_aws_region": REGION,
+                                    "sagelab_tags": TAGS, **extra})
+
+
+def test_playbook_converges_with_a_least_privilege_role_and_is_idempotent(aws):
+    instances = [unique("Nb-Alice"), unique("nb-bob")]
+    role = unique("sagelab-scheduler")
+    extra = {"cost_controls_notebook_instances": instances, "cost_controls_role_name": role}
+
+    first = converge(aws, **extra)
+    assert first.rc == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    for instance in instances:
+        night, weekend = aws.schedule(f"{instance}-stop-weeknight"), aws.schedule(f"{instance}-stop-weekend")
+        assert (night["ScheduleExpression"], weekend["ScheduleExpression"]) == \
+            ("cron(0 20 ? * MON-FRI *)", "cron(0 0/2 ? * SAT,SUN *)")
+        for schedule in (night, weekend):
+            assert (schedule["ScheduleExpressionTimezone"], schedule["State"]) == ("Europe/Dublin", "ENABLED")
+            assert schedule["Target"]["Arn"] == STOP_ARN
+            assert schedule["Target"]["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/{role}"
+            assert json.loads(schedule["Target"]["Input"]) == {"NotebookInstanceName": instance}
+        assert aws.schedule(f"{instance}-start-morning") is None  # the morning start is off by default
+
+    got = aws.iam.get_role(RoleName=role)["Role"]
+    trust = got["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "scheduler.amazonaws.com"}
+    assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": ACCOUNT}
+    assert {t["Key"]: t["Value"] for t in got.get("Tags", [])} == TAGS
+    policy = aws.iam.get_role_policy(RoleName=role, PolicyName="sagelab-notebook-schedule")["PolicyDocument"]
+    policy = json.loads(policy) if isinstance(policy, str) else policy
+    (allow,) = policy["Statement"]
+    assert allow["Action"] == ["sagemaker:StopNotebookInstance"]
+    assert sorted(allow["Resource"]) == sorted(
+        f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:notebook-instance/{name.lower()}" for name in instances)
+    assert aws.iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+
+    with aws.recording() as calls:
+        second = converge(aws, **extra)
+    assert second.rc == 0 and second.stats["localhost"]["changed"] == 0, second.changed_tasks()
+    assert "GetSchedule" in calls and writes(calls) == [], calls
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ({"cost_controls_weeknight_stop": "cron(0 20 * * MON-FRI *)"},
+     "cost_controls_weeknight_stop: 'cron(0 20 * * MON-FRI *)' is not allowed: exactly one of day-of-month"),
+    ({"cost_controls_timezone": "Europe/Paris-ish"},
+     "cost_controls_timezone: 'Europe/Paris-ish' is not allowed; allowed: an IANA time zone"),
+    ({"cost_controls_notebook_instances": ["bad_name!"]},
+     "cost_controls_notebook_instances: ['bad_name!'] is not allowed"),
+    ({"sagelab_tags": {"Owner": "alice", "Project": "sagelab", "ManagedBy": "sagelab"}},
+     "untagged resources are refused"),
+])
+def test_playbook_refuses_bad_input_before_any_call(aws, extra, message):
+    with aws.recording() as calls:
+        run = converge(aws, **{"cost_controls_notebook_instances": ["nb-x"], **extra})
+    assert run.rc != 0
+    assert any(message in failure for failure in run.failure_messages()), run.failure_messages()
+    assert calls == [], calls
