@@ -257,3 +257,76 @@ def to_result(described, tags=None):
     if tags is not None:
         result["tags"] = tags
     return result
+
+
+# --- shared by the Studio modules (sagemaker_domain, sagemaker_user_profile and their _info) ----------
+
+ROLE_ARN_RE = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")  # botocore RoleArn
+ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]+(/[\w+=,.@-]+)*$")
+AWS_ID_RE = re.compile(r"^[-0-9a-zA-Z]{1,32}$")  # botocore VpcId / SubnetId / SecurityGroupId
+DOMAIN_ID_RE = re.compile(r"^d-(-*[a-z0-9]){1,61}$")  # botocore DomainId
+
+
+def validate_role(option, role):
+    """A message for a role that is neither an IAM role ARN nor a role name, or None."""
+    if role is None or ROLE_ARN_RE.match(role) or (not role.startswith("arn:") and ROLE_NAME_RE.match(role)):
+        return None
+    return (f"{option}: {role!r} is not allowed; allowed: an IAM role ARN "
+            "(arn:aws:iam::123456789012:role/NAME) or a role name")
+
+
+def validate_id(option, value, example):
+    if value and AWS_ID_RE.match(value):
+        return None
+    return f"{option}: {value!r} is not allowed; allowed: an ID such as {example}"
+
+
+def validate_domain_id(option, value):
+    if value and DOMAIN_ID_RE.match(value):
+        return None
+    return f"{option}: {value!r} is not allowed; allowed: a Studio domain ID such as d-abcdefghijkl"
+
+
+def same_role(current_arn, wanted):
+    """Whether a role option (name or ARN) names the current role ARN. Role names are unique in an account,
+    so a name matches the last part of the ARN; an ARN must match exactly."""
+    if wanted is None or not current_arn:
+        return wanted is None
+    if wanted.startswith("arn:"):
+        return wanted == current_arn
+    return current_arn.split(":role/", 1)[-1].rsplit("/", 1)[-1] == wanted.rsplit("/", 1)[-1]
+
+
+def resolve_role(api, role):
+    """An ARN for a role name, in the caller's account and partition (STS GetCallerIdentity)."""
+    if role is None or role.startswith("arn:"):
+        return role
+    account, partition = api.account_partition()
+    return f"arn:{partition}:iam::{account}:role/{role}"
+
+
+def find_domains(api):
+    """Summaries (ListDomains) of every Studio domain in the region."""
+    return api.paginate("list_domains", "Domains")
+
+
+def domain_describe(api, domain_id):
+    """DescribeDomain, or None when the domain does not exist (AWS: ResourceNotFound; moto: a
+    ValidationException 'Could not find domain')."""
+    try:
+        result = api.client().describe_domain(aws_retry=True, DomainId=domain_id)
+    except (BotoCoreError, ClientError) as exc:
+        if is_not_found(exc) or "could not find" in aws_error(exc)[1].lower():
+            return None
+        api.fail(exc, "describe_domain")
+    result.pop("ResponseMetadata", None)
+    return result
+
+
+def resolve_domain(api, domain_id=None, domain_name=None):
+    """The summary of the domain given by ID or name, or None when there is none."""
+    for domain in find_domains(api):
+        if (domain_id and domain["DomainId"] == domain_id) or \
+                (domain_name and domain["DomainName"] == domain_name):
+            return domain
+    return None

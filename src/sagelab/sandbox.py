@@ -506,6 +506,13 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
                                          "UserProfile(s) are associated with it.")
         del self.domains[domain_id]
 
+    def list_studio_apps_or_spaces(self, domain_id_equals: str | None) -> list[dict[str, Any]]:
+        """ListApps / ListSpaces: the sandbox runs no Studio apps or spaces (it has no CreateApp or
+        CreateSpace), so both lists are empty; a named domain must exist, as on AWS."""
+        if domain_id_equals:
+            self._domain(domain_id_equals)
+        return []
+
     def _user_profile(self, domain_id: str, name: str) -> UserProfile:
         if (domain_id, name) not in self.user_profiles:
             arn = arn_formatter("user-profile", f"{domain_id}/{name}", self.account_id, self.region_name)
@@ -725,6 +732,16 @@ class _SageMakerResponseExtensions(SageMakerResponse):
         params = self._validated_params()
         self._sagelab_backend.delete_user_profile(params["DomainId"], params["UserProfileName"])
         return EmptyResult()
+
+    def list_apps(self) -> ActionResult:
+        params = self._validated_params()
+        apps = self._sagelab_backend.list_studio_apps_or_spaces(params.get("DomainIdEquals"))
+        return ActionResult({"Apps": apps})
+
+    def list_spaces(self) -> ActionResult:
+        params = self._validated_params()
+        spaces = self._sagelab_backend.list_studio_apps_or_spaces(params.get("DomainIdEquals"))
+        return ActionResult({"Spaces": spaces})
 
     def create_presigned_domain_url(self) -> ActionResult:
         params = self._validated_params()

@@ -1,0 +1,713 @@
+#!/usr/bin/python
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sagemaker_domain
+short_description: Create, update or delete an Amazon SageMaker Studio domain
+version_added: "0.1.0"
+description:
+  - Manages a SageMaker Studio domain - authentication mode, VPC and subnets, the default execution role
+    and security groups of its users, app network access, idle shutdown of JupyterLab apps, KMS key and
+    tags.
+  - B(An option left out means "leave it as it is".) Options with a creation default (O(auth_mode),
+    O(idle_shutdown), O(vpc_id), O(subnet_ids)) use it only when the domain is created.
+  - Settings UpdateDomain accepts (O(subnet_ids), O(execution_role), O(security_group_ids),
+    O(app_network_access_type), O(idle_shutdown), O(idle_timeout_minutes), and O(vpc_id) of a domain that
+    has none) are changed in place. Settings AWS fixes at creation (O(auth_mode), O(kms_key_id), a
+    different O(vpc_id)) make the module fail with a message naming them; nothing is written.
+  - An account holds one domain per region by default. When no domain is called O(name) but another one
+    exists and O(adopt_existing=true), that domain is managed instead (RV(adopted)), with a warning.
+  - Deleting a domain first deletes its Studio apps, then its spaces, then its user profiles, waiting for
+    each, because AWS refuses to delete a domain that still has any. The home EFS volume is kept unless
+    O(retain_home_efs=false).
+  - Check mode and diff mode show exactly what would change (RV(actions)), without any write call.
+options:
+  name:
+    description:
+      - Name of the domain, 1 to 63 ASCII letters, digits and hyphens, starting and ending with a letter or
+        digit.
+    type: str
+    required: true
+    aliases: [domain_name]
+  state:
+    description:
+      - V(present) - the domain exists with the given settings.
+      - V(absent) - the domain, its apps, spaces and user profiles are deleted.
+    type: str
+    choices: [present, absent]
+    default: present
+  auth_mode:
+    description:
+      - How users sign in - V(IAM) (presigned URLs, see M(sagelab.sagemaker.sagemaker_user_profile)) or
+        V(SSO) (IAM Identity Center).
+      - V(IAM) when the domain is created and this is omitted. Cannot be changed in place.
+    type: str
+    choices: [IAM, SSO]
+  vpc_id:
+    description:
+      - The VPC the domain's apps use. When the domain is created and this is omitted, the VPC of
+        O(subnet_ids), or else the region's default VPC (looked up with EC2 DescribeVpcs).
+      - Cannot be changed in place once the domain has a VPC.
+    type: str
+  subnet_ids:
+    description:
+      - Subnets of O(vpc_id) for the domain's apps (1 to 16), compared as a set.
+      - When the domain is created and this is omitted, every subnet of the VPC (EC2 DescribeSubnets).
+      - Changed in place (UpdateDomain SubnetIds).
+    type: list
+    elements: str
+  execution_role:
+    description:
+      - The default execution role of the domain's users - a role ARN, or a role name turned into
+        C(arn:<partition>:iam::<account>:role/<name>) with the caller's account (STS GetCallerIdentity).
+      - Required when the domain is created.
+    type: str
+    aliases: [role, role_arn]
+  security_group_ids:
+    description:
+      - Security groups of the domain's apps (DefaultUserSettings SecurityGroups, up to 5), compared as a set.
+      - V([]) removes them; omitted - left as they are.
+    type: list
+    elements: str
+  app_network_access_type:
+    description:
+      - V(PublicInternetOnly) - apps reach the internet through SageMaker; V(VpcOnly) - only through the VPC.
+      - AWS uses V(PublicInternetOnly) when the domain is created and this is omitted.
+    type: str
+    choices: [PublicInternetOnly, VpcOnly]
+  idle_shutdown:
+    description:
+      - Whether JupyterLab apps shut down after O(idle_timeout_minutes) of idleness (DefaultUserSettings
+        JupyterLabAppSettings AppLifecycleManagement IdleSettings LifecycleManagement).
+      - V(true) when the domain is created and this is omitted; omitted for an existing domain - left as
+        it is.
+    type: bool
+  idle_timeout_minutes:
+    description:
+      - Minutes of idleness before a JupyterLab app shuts down, 60 to 525600 (botocore's model).
+      - When idle shutdown is turned on and this is omitted, 60 (or the domain's current timeout).
+    type: int
+  kms_key_id:
+    description:
+      - The KMS key that encrypts the domain's home EFS volume. Cannot be changed in place.
+    type: str
+  retain_home_efs:
+    description:
+      - With O(state=absent) - keep the home EFS volume (users' files) after the domain is deleted
+        (RetentionPolicy HomeEfsFileSystem C(Retain)); V(false) deletes it (C(Delete)).
+    type: bool
+    default: true
+  adopt_existing:
+    description:
+      - When no domain is called O(name) but exactly one other domain exists in the region, manage that
+        one instead of creating a second (an account holds one domain per region by default).
+      - Not used with O(state=absent) - only a domain called O(name) is ever deleted.
+    type: bool
+    default: true
+  wait:
+    description:
+      - Wait until the domain is InService after a creation or update, or gone after a deletion. The apps,
+        spaces and user profiles of a domain being deleted are always waited for.
+    type: bool
+    default: true
+  wait_timeout:
+    description:
+      - How many seconds one run may spend waiting in total. On AWS a domain takes several minutes.
+    type: int
+    default: 1800
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reports exactly what a real run would do (RV(actions)) without any write call to AWS.
+  diff_mode:
+    support: full
+    description: Shows the domain's settings and tags before and after.
+  platform:
+    support: full
+    platforms: posix
+notes:
+  - Throttling and transient AWS errors are retried with jittered exponential backoff; the number of
+    attempts follows the AWS SDK setting C(max_attempts) (E(AWS_MAX_ATTEMPTS) or the profile's), default 10.
+  - Domain-level security groups (DomainSettings SecurityGroupIds, used by RStudio), default space settings,
+    custom images and lifecycle configurations of Studio apps are not managed.
+seealso:
+  - module: sagelab.sagemaker.sagemaker_domain_info
+  - module: sagelab.sagemaker.sagemaker_user_profile
+  - name: UpdateDomain
+    description: What AWS can change on an existing domain.
+    link: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateDomain.html
+author:
+  - sagelab engineers
+"""
+
+EXAMPLES = r"""
+- name: Ensure the Studio domain exists in the default VPC, with idle JupyterLab apps stopped after an hour
+  sagelab.sagemaker.sagemaker_domain:
+    name: sagelab-studio
+    execution_role: sagelab-sagemaker-execution
+    idle_shutdown: true
+    idle_timeout_minutes: 60
+    tags:
+      Owner: alice
+      Project: sagelab
+      CostCenter: cc-4711
+      ManagedBy: sagelab
+  register: studio
+
+- name: Ensure a VPC-only domain in private subnets
+  sagelab.sagemaker.sagemaker_domain:
+    name: private-studio
+    execution_role: arn:aws:iam::123456789012:role/service-role/AmazonSageMaker-ExecutionRole
+    vpc_id: vpc-0abc1234def567890
+    subnet_ids: [subnet-0abc1234def567890, subnet-0fed9876cba543210]
+    security_group_ids: [sg-0123456789abcdef0]
+    app_network_access_type: VpcOnly
+    adopt_existing: false
+
+- name: Delete the domain with its user profiles, and its home EFS volume
+  sagelab.sagemaker.sagemaker_domain:
+    name: sagelab-studio
+    state: absent
+    retain_home_efs: false
+"""
+
+RETURN = r"""
+domain:
+  description:
+    - The domain as DescribeDomain reports it after the run, with snake_case keys and its tags as a dict.
+    - Empty when the domain does not exist (O(state=absent), or a creation in check mode).
+  returned: always
+  type: dict
+  contains:
+    domain_id:
+      description: ID.
+      type: str
+      returned: when the domain exists
+      sample: d-abcdefghijkl
+    domain_name:
+      description: Name.
+      type: str
+      returned: when the domain exists
+      sample: sagelab-studio
+    domain_arn:
+      description: ARN.
+      type: str
+      returned: when the domain exists
+      sample: arn:aws:sagemaker:eu-west-1:123456789012:domain/d-abcdefghijkl
+    status:
+      description: Pending, InService, Updating, Deleting, Failed, Update_Failed or Delete_Failed.
+      type: str
+      returned: when the domain exists
+      sample: InService
+    url:
+      description: The domain's Studio address.
+      type: str
+      returned: when the domain exists
+      sample: https://d-abcdefghijkl.studio.eu-west-1.sagemaker.aws
+    home_efs_file_system_id:
+      description: The home EFS volume.
+      type: str
+      returned: when the domain exists
+      sample: fs-0123456789abcdef0
+    tags:
+      description: Tags.
+      type: dict
+      returned: when the domain exists
+      sample: {Owner: alice, ManagedBy: sagelab}
+adopted:
+  description: Whether an existing domain with another name was managed instead of creating O(name).
+  returned: always
+  type: bool
+  sample: false
+actions:
+  description: The AWS calls that changed (or in check mode would change) the domain and what it holds, in
+    order.
+  returned: always
+  type: list
+  elements: str
+  sample: [DeleteUserProfile, DeleteUserProfile, DeleteDomain]
+changed_settings:
+  description: Names of the settings (options) that differed, including C(tags) and C(state).
+  returned: always
+  type: list
+  elements: str
+  sample: [subnet_ids, idle_timeout_minutes]
+deleted:
+  description: What a deletion removed first (or in check mode would remove) - apps, spaces, user profiles.
+  returned: when O(state=absent) and the domain existed
+  type: dict
+  sample: {apps: [], spaces: [], user_profiles: [alice, bob]}
+changed:
+  description: Whether the domain was (or in check mode would be) changed.
+  returned: always
+  type: bool
+diff:
+  description: Settings and tags before and after (empty before a creation, empty after a deletion).
+  returned: when diff mode is on
+  type: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
+    Deadline,
+    SageMakerApi,
+    domain_describe,
+    find_domains,
+    resolve_role,
+    same_role,
+    tag_changes,
+    tags_after,
+    to_result,
+    validate_id,
+    validate_name,
+    validate_role,
+    validate_tags,
+    wait_for,
+)
+
+DEFAULT_IDLE_MINUTES = 60
+IDLE_RANGE = (60, 525600)  # botocore: IdleTimeoutInMinutes min/max
+TRANSITIONAL = ("Pending", "Updating", "Deleting")
+FAILED = ("Failed", "Update_Failed", "Delete_Failed")
+
+
+def validate(params):
+    error = validate_name("name", params["name"])
+    if error:
+        return error
+    if params["vpc_id"] is not None:
+        error = validate_id("vpc_id", params["vpc_id"], "vpc-0abc1234")
+        if error:
+            return error
+    subnets = params["subnet_ids"]
+    if subnets is not None:
+        if not 1 <= len(subnets) <= 16:
+            return f"subnet_ids: {len(subnets)} subnets given; allowed: 1 to 16"
+        for subnet in subnets:
+            error = validate_id("subnet_ids", subnet, "subnet-0abc1234")
+            if error:
+                return error
+    groups = params["security_group_ids"]
+    if groups is not None:
+        if len(groups) > 5:
+            return f"security_group_ids: {len(groups)} groups given; allowed: at most 5"
+        for group in groups:
+            error = validate_id("security_group_ids", group, "sg-0abc1234")
+            if error:
+                return error
+    error = validate_role("execution_role", params["execution_role"])
+    if error:
+        return error
+    minutes = params["idle_timeout_minutes"]
+    if minutes is not None and not IDLE_RANGE[0] <= minutes <= IDLE_RANGE[1]:
+        return f"idle_timeout_minutes: {minutes} is not allowed; allowed: {IDLE_RANGE[0]} to {IDLE_RANGE[1]}"
+    if minutes is not None and params["idle_shutdown"] is False:
+        return "idle_timeout_minutes: given with idle_shutdown: false; allowed: only with idle shutdown on"
+    if params["wait_timeout"] < 0:
+        return f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
+    return validate_tags(params["tags"])
+
+
+# --- settings in the options' terms -----------------------------------------------------------------
+
+def idle_settings(user_settings):
+    return (((user_settings or {}).get("JupyterLabAppSettings") or {}).get("AppLifecycleManagement")
+            or {}).get("IdleSettings") or {}
+
+
+def settings_of(described):
+    user = described.get("DefaultUserSettings") or {}
+    idle = idle_settings(user)
+    enabled = idle.get("LifecycleManagement") == "ENABLED"
+    return {
+        "auth_mode": described.get("AuthMode"),
+        "vpc_id": described.get("VpcId"),
+        "subnet_ids": sorted(described.get("SubnetIds") or []),
+        "execution_role": user.get("ExecutionRole"),
+        "security_group_ids": sorted(user.get("SecurityGroups") or []),
+        "app_network_access_type": described.get("AppNetworkAccessType"),
+        "idle_shutdown": enabled,
+        "idle_timeout_minutes": idle.get("IdleTimeoutInMinutes") if enabled else None,
+        "kms_key_id": described.get("KmsKeyId"),
+    }
+
+
+def wanted_settings(params, current=None):
+    """The settings the options ask for; None for each option left out (current: the domain's settings,
+    None for a new domain, which gets the creation defaults of idle shutdown)."""
+    idle, minutes = params["idle_shutdown"], params["idle_timeout_minutes"]
+    current_on = bool(current and current["idle_shutdown"])
+    if current is None and idle is None:
+        idle = True
+    if idle is None:  # left as it is; a timeout alone is compared only while idle shutdown is on
+        minutes = minutes if current_on else None
+    elif idle:
+        minutes = minutes or (current["idle_timeout_minutes"] if current_on else None) or DEFAULT_IDLE_MINUTES
+    else:
+        minutes = None
+    return {
+        "auth_mode": params["auth_mode"],
+        "vpc_id": params["vpc_id"],
+        "subnet_ids": sorted(params["subnet_ids"]) if params["subnet_ids"] is not None else None,
+        "execution_role": params["execution_role"],
+        "security_group_ids": (sorted(params["security_group_ids"])
+                               if params["security_group_ids"] is not None else None),
+        "app_network_access_type": params["app_network_access_type"],
+        "idle_shutdown": idle,
+        "idle_timeout_minutes": minutes,
+        "kms_key_id": params["kms_key_id"],
+    }
+
+
+def differs(key, current, wanted):
+    if wanted is None:
+        return False
+    if key == "execution_role":
+        return not same_role(current, wanted)
+    return current != wanted
+
+
+def immutable_differences(current, wanted):
+    found = []
+    for key in ("auth_mode", "kms_key_id"):
+        if differs(key, current[key], wanted[key]):
+            found.append((key, current[key], wanted[key]))
+    if current["vpc_id"] and differs("vpc_id", current["vpc_id"], wanted["vpc_id"]):
+        found.append(("vpc_id", current["vpc_id"], wanted["vpc_id"]))
+    return found
+
+
+def idle_request(wanted):
+    if wanted["idle_shutdown"]:
+        return {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": wanted["idle_timeout_minutes"]}
+    return {"LifecycleManagement": "DISABLED"}
+
+
+def update_request(described, current, wanted):
+    """UpdateDomain parameters turning current into wanted, and the names of the options that differ."""
+    request, user, names = {}, {}, []
+    if differs("subnet_ids", current["subnet_ids"], wanted["subnet_ids"]):
+        request["SubnetIds"] = wanted["subnet_ids"]
+        names.append("subnet_ids")
+    if not current["vpc_id"] and wanted["vpc_id"]:
+        request["VpcId"] = wanted["vpc_id"]
+        names.append("vpc_id")
+    access = "app_network_access_type"
+    if differs(access, current[access], wanted[access]):
+        request["AppNetworkAccessType"] = wanted["app_network_access_type"]
+        names.append("app_network_access_type")
+    if differs("execution_role", current["execution_role"], wanted["execution_role"]):
+        user["ExecutionRole"] = wanted["execution_role"]
+        names.append("execution_role")
+    if differs("security_group_ids", current["security_group_ids"], wanted["security_group_ids"]):
+        user["SecurityGroups"] = wanted["security_group_ids"]
+        names.append("security_group_ids")
+    idle_names = [key for key in ("idle_shutdown", "idle_timeout_minutes")
+                  if differs(key, current[key], wanted[key])]
+    if idle_names:
+        on = wanted["idle_shutdown"] if wanted["idle_shutdown"] is not None else current["idle_shutdown"]
+        merged = dict(wanted, idle_shutdown=on)
+        # the whole JupyterLabAppSettings is sent: keep what the module does not manage
+        jupyterlab = dict((described.get("DefaultUserSettings") or {}).get("JupyterLabAppSettings") or {})
+        lifecycle = dict(jupyterlab.get("AppLifecycleManagement") or {})
+        lifecycle["IdleSettings"] = idle_request(merged)
+        jupyterlab["AppLifecycleManagement"] = lifecycle
+        user["JupyterLabAppSettings"] = jupyterlab
+        names.extend(idle_names)
+    if user:
+        request["DefaultUserSettings"] = user
+    return request, names
+
+
+def merged_settings(current, wanted):
+    merged = dict(current)
+    for key, value in wanted.items():
+        if value is not None and differs(key, current.get(key), value):
+            merged[key] = value
+    if merged["idle_shutdown"] is False:
+        merged["idle_timeout_minutes"] = None
+    return merged
+
+
+# --- the domain --------------------------------------------------------------------------------------
+
+class Domain:
+    def __init__(self, module, api):
+        self.module = module
+        self.api = api
+        self.params = module.params
+        self.name = module.params["name"]
+        self.deadline = Deadline(module.params["wait_timeout"])
+        self.actions = []
+        self.adopted = False
+
+    def act(self, operation, action, **params):
+        self.actions.append(action)
+        if not self.module.check_mode:
+            return self.api.call(operation, **params)
+        return {}
+
+    def describe(self, domain_id):
+        return domain_describe(self.api, domain_id)
+
+    def wait_status(self, domain_id, gone=False, needed=False):
+        if self.module.check_mode or not (needed or self.params["wait"]):
+            return None
+
+        def done(described):
+            if described is None:
+                if gone:
+                    return True
+                self.module.fail_json(msg=f"Domain {self.name} disappeared while waiting for it",
+                                      actions=self.actions, changed=bool(self.actions))
+            status = described["Status"]
+            if status in FAILED:
+                self.module.fail_json(msg=f"Domain {self.name} is {status}: "
+                                      f"{described.get('FailureReason') or 'no reason given'}",
+                                      actions=self.actions, changed=bool(self.actions),
+                                      domain=to_result(described))
+            return not gone and status == "InService"
+
+        return wait_for(self.module, lambda: self.describe(domain_id), done, self.deadline,
+                        lambda d: f"domain {self.name} to be {'deleted' if gone else 'InService'}"
+                        + (f" (it is {d['Status']})" if d else ""),
+                        changed=bool(self.actions), actions=self.actions)
+
+    def find(self):
+        """(summary of the domain to manage or None); sets self.adopted."""
+        domains = find_domains(self.api)
+        named = [d for d in domains if d["DomainName"] == self.name]
+        if len(named) > 1:
+            ids = ", ".join(d["DomainId"] for d in named)
+            self.module.fail_json(msg=f"Several domains are called {self.name} ({ids}); rename all but one")
+        if named:
+            return named[0]
+        others = [d for d in domains if d["Status"] not in ("Deleting",)]
+        if self.params["state"] == "present" and self.params["adopt_existing"] and others:
+            if len(others) > 1:
+                names = ", ".join(f"{d['DomainName']} ({d['DomainId']})" for d in others)
+                self.module.fail_json(msg=f"No domain is called {self.name} and {len(others)} others exist "
+                                      f"({names}); name one of them, or set adopt_existing: false")
+            self.adopted = True
+            other = others[0]
+            self.module.warn(f"No domain is called {self.name}: adopted the region's existing domain "
+                             f"{other['DomainName']} ({other['DomainId']}) instead of creating a second one "
+                             "(adopt_existing: false creates one)")
+            return other
+        return None
+
+    def ensure(self):
+        summary = self.find()
+        described = self.describe(summary["DomainId"]) if summary else None
+        if described is not None and described["Status"] in TRANSITIONAL:
+            if self.params["state"] == "absent" and described["Status"] == "Deleting":
+                self.wait_status(described["DomainId"], gone=True)
+                return self.finish(settings_of(described), None, [], None)
+            described = self.wait_status(described["DomainId"], needed=True) or described
+        if self.params["state"] == "absent":
+            if described is None:
+                return self.finish(None, None, [], None)
+            return self.delete(described)
+        if described is None:
+            return self.create()
+        return self.reconcile(described)
+
+    # creation
+
+    def network(self):
+        """(vpc_id, subnet_ids) for a new domain: given ones, else the default VPC and its subnets."""
+        vpc, subnets = self.params["vpc_id"], self.params["subnet_ids"]
+        if subnets and not vpc:
+            found = self.api.call("describe_subnets", service="ec2", SubnetIds=subnets[:1])["Subnets"]
+            vpc = found[0]["VpcId"] if found else None
+        if not vpc:
+            vpcs = self.api.call("describe_vpcs", service="ec2",
+                                 Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
+            if not vpcs:
+                self.module.fail_json(msg="vpc_id: not given and the region has no default VPC; give vpc_id "
+                                      "and subnet_ids")
+            vpc = vpcs[0]["VpcId"]
+        if not subnets:
+            found = self.api.paginate("describe_subnets", "Subnets", service="ec2",
+                                      Filters=[{"Name": "vpc-id", "Values": [vpc]}])
+            subnets = sorted(s["SubnetId"] for s in found)[:16]
+            if not subnets:
+                self.module.fail_json(msg=f"subnet_ids: not given and VPC {vpc} has no subnets")
+        return vpc, sorted(subnets)
+
+    def create(self):
+        params = self.params
+        if not params["execution_role"]:
+            self.module.fail_json(msg=f"execution_role: is required to create domain {self.name} (the "
+                                  "default execution role of its users)")
+        wanted = wanted_settings(params)
+        wanted["vpc_id"], wanted["subnet_ids"] = self.network()
+        wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
+        wanted["auth_mode"] = wanted["auth_mode"] or "IAM"
+        wanted["security_group_ids"] = wanted["security_group_ids"] or []
+        user = {"ExecutionRole": wanted["execution_role"],
+                "JupyterLabAppSettings": {"AppLifecycleManagement": {"IdleSettings": idle_request(wanted)}}}
+        if wanted["security_group_ids"]:
+            user["SecurityGroups"] = wanted["security_group_ids"]
+        request = {"DomainName": self.name, "AuthMode": wanted["auth_mode"], "DefaultUserSettings": user,
+                   "VpcId": wanted["vpc_id"], "SubnetIds": wanted["subnet_ids"]}
+        if wanted["app_network_access_type"]:
+            request["AppNetworkAccessType"] = wanted["app_network_access_type"]
+        if wanted["kms_key_id"]:
+            request["KmsKeyId"] = wanted["kms_key_id"]
+        tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
+        if tags:
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        created = self.act("create_domain", "CreateDomain", **request)
+        domain_id = created.get("DomainArn", "").rpartition("/")[2] or None
+        if domain_id:
+            self.wait_status(domain_id)
+        after = dict(wanted, tags=tags,
+                     app_network_access_type=wanted["app_network_access_type"] or "PublicInternetOnly")
+        return self.finish(None, after, ["state"], domain_id)
+
+    # update
+
+    def reconcile(self, described):
+        params = self.params
+        domain_id = described["DomainId"]
+        current = settings_of(described)
+        wanted = wanted_settings(params, current)
+        current_tags = self.api.tags(described["DomainArn"])
+        to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        immutable = immutable_differences(current, wanted)
+        if immutable:
+            fields = ", ".join(key for key, _, _ in immutable)
+            details = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in immutable)
+            self.module.fail_json(
+                msg=(f"Cannot change {fields} of domain {described['DomainName']} in place: UpdateDomain "
+                     f"does not accept {'it' if len(immutable) == 1 else 'them'} ({details}). Delete the "
+                     "domain (state: absent) and create it again, or leave these options as they are."),
+                immutable_settings=[key for key, _, _ in immutable],
+                domain=to_result(described, current_tags),
+                adopted=self.adopted)
+        if differs("execution_role", current["execution_role"], wanted["execution_role"]):
+            wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
+        request, names = update_request(described, current, wanted)
+        if request:
+            self.act("update_domain", "UpdateDomain", DomainId=domain_id, **request)
+            self.wait_status(domain_id)
+        if to_set or to_unset:
+            if to_unset:
+                self.actions.append("DeleteTags")
+            if to_set:
+                self.actions.append("AddTags")
+            if not self.module.check_mode:
+                self.api.set_tags(described["DomainArn"], to_set, to_unset)
+            names.append("tags")
+        before = dict(current, tags=current_tags)
+        after = dict(merged_settings(current, wanted), tags=tags_after(current_tags, to_set, to_unset))
+        return self.finish(before, after, names, domain_id, described=described)
+
+    # deletion
+
+    def delete(self, described):
+        domain_id = described["DomainId"]
+        before = dict(settings_of(described), tags=self.api.tags(described["DomainArn"]))
+        deleted = {"apps": [], "spaces": [], "user_profiles": []}
+        apps = [a for a in self.api.paginate("list_apps", "Apps", DomainIdEquals=domain_id)
+                if a.get("Status") not in ("Deleted", "Deleting")]
+        for app in apps:
+            owner = {"UserProfileName": app["UserProfileName"]} if app.get("UserProfileName") else \
+                {"SpaceName": app["SpaceName"]} if app.get("SpaceName") else {}
+            self.act("delete_app", "DeleteApp", DomainId=domain_id, AppType=app["AppType"],
+                     AppName=app["AppName"], **owner)
+            deleted["apps"].append(f"{app['AppType']}/{app['AppName']}")
+        if apps:
+            self.wait_gone("apps", lambda: [a for a in self.api.paginate("list_apps", "Apps",
+                                                                          DomainIdEquals=domain_id)
+                                            if a.get("Status") not in ("Deleted", "Failed")])
+        spaces = self.api.paginate("list_spaces", "Spaces", DomainIdEquals=domain_id)
+        for space in spaces:
+            if space.get("Status") != "Deleting":
+                self.act("delete_space", "DeleteSpace", DomainId=domain_id, SpaceName=space["SpaceName"])
+            deleted["spaces"].append(space["SpaceName"])
+        if spaces:
+            self.wait_gone("spaces", lambda: self.api.paginate("list_spaces", "Spaces",
+                                                               DomainIdEquals=domain_id))
+        profiles = self.api.paginate("list_user_profiles", "UserProfiles", DomainIdEquals=domain_id)
+        for profile in profiles:
+            if profile.get("Status") != "Deleting":
+                self.act("delete_user_profile", "DeleteUserProfile", DomainId=domain_id,
+                         UserProfileName=profile["UserProfileName"])
+            deleted["user_profiles"].append(profile["UserProfileName"])
+        if profiles:
+            self.wait_gone("user profiles", lambda: self.api.paginate("list_user_profiles", "UserProfiles",
+                                                                      DomainIdEquals=domain_id))
+        retention = "Retain" if self.params["retain_home_efs"] else "Delete"
+        self.act("delete_domain", "DeleteDomain", DomainId=domain_id,
+                 RetentionPolicy={"HomeEfsFileSystem": retention})
+        self.wait_status(domain_id, gone=True)
+        result = self.finish(before, None, ["state"], None)
+        result["deleted"] = deleted
+        return result
+
+    def wait_gone(self, what, fetch):
+        if self.module.check_mode:
+            return
+        wait_for(self.module, fetch, lambda items: not items, self.deadline,
+                 lambda items: f"{len(items)} {what} of domain {self.name} to be deleted",
+                 changed=True, actions=self.actions)
+
+    def finish(self, before, after, names, domain_id, described=None):
+        result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": names,
+                  "adopted": self.adopted}
+        if domain_id and not self.module.check_mode and self.actions:
+            described = self.describe(domain_id)
+        if described is not None and self.params["state"] == "present":
+            result["domain"] = to_result(described, self.api.tags(described["DomainArn"]))
+        else:
+            result["domain"] = {}
+        if self.module._diff:
+            header = f"domain {self.name}"
+            done = f" ({', '.join(self.actions)})" if self.actions else ""
+            result["diff"] = {"before": before or {}, "after": after or {}, "before_header": header,
+                              "after_header": header + done}
+        return result
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True, aliases=["domain_name"]),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            auth_mode=dict(type="str", choices=["IAM", "SSO"]),
+            vpc_id=dict(type="str"),
+            subnet_ids=dict(type="list", elements="str"),
+            execution_role=dict(type="str", aliases=["role", "role_arn"]),
+            security_group_ids=dict(type="list", elements="str"),
+            app_network_access_type=dict(type="str", choices=["PublicInternetOnly", "VpcOnly"]),
+            idle_shutdown=dict(type="bool"),
+            idle_timeout_minutes=dict(type="int"),
+            kms_key_id=dict(type="str", no_log=False),
+            retain_home_efs=dict(type="bool", default=True),
+            adopt_existing=dict(type="bool", default=True),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=1800),
+        ),
+        supports_check_mode=True,
+    )
+    error = validate(module.params)
+    if error:
+        module.fail_json(msg=error)
+    module.exit_json(**Domain(module, SageMakerApi(module)).ensure())
+
+
+if __name__ == "__main__":
+    main()

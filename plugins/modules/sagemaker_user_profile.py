@@ -1,0 +1,452 @@
+#!/usr/bin/python
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sagemaker_user_profile
+short_description: Create, update or delete a user profile in an Amazon SageMaker Studio domain
+version_added: "0.1.0"
+description:
+  - Manages one Studio user profile (one per data scientist) in a domain given by O(domain_id) or
+    O(domain_name) - its execution role, security groups and tags - and can return a presigned URL that
+    opens Studio as that user.
+  - B(An option left out means "leave it as it is".) A profile without its own execution role uses the
+    domain's default one.
+  - O(execution_role) and O(security_group_ids) are changed in place (UpdateUserProfile). O(sso_user_name)
+    is fixed at creation; a different one makes the module fail with a message naming it.
+  - Check mode and diff mode show exactly what would change (RV(actions)), without any write call.
+options:
+  name:
+    description:
+      - Name of the user profile, 1 to 63 ASCII letters, digits and hyphens, starting and ending with a
+        letter or digit.
+    type: str
+    required: true
+    aliases: [user_profile_name]
+  domain_id:
+    description: ID of the domain (V(d-...)). One of O(domain_id) and O(domain_name) is required.
+    type: str
+  domain_name:
+    description: Name of the domain, looked up with ListDomains.
+    type: str
+  state:
+    description:
+      - V(present) - the profile exists with the given settings; V(absent) - it is deleted.
+      - Deleting a profile that still has running Studio apps or private spaces fails on AWS; delete the
+        whole domain with M(sagelab.sagemaker.sagemaker_domain) to remove everything.
+    type: str
+    choices: [present, absent]
+    default: present
+  execution_role:
+    description:
+      - The profile's own execution role - a role ARN, or a role name turned into an ARN with the caller's
+        account (STS GetCallerIdentity). Omitted when created - the domain's default role is used.
+    type: str
+    aliases: [role, role_arn]
+  security_group_ids:
+    description:
+      - Security groups of the profile's apps (UserSettings SecurityGroups, up to 5), compared as a set.
+        Omitted - left as they are.
+    type: list
+    elements: str
+  sso_user_name:
+    description:
+      - The IAM Identity Center user name of the profile (SingleSignOnUserValue); required by AWS for a
+        domain with auth mode SSO, refused for an IAM domain. Cannot be changed in place.
+    type: str
+  presigned_url:
+    description:
+      - Return a presigned URL that opens Studio as this user (RV(url), CreatePresignedDomainUrl). Only
+        domains with auth mode IAM hand them out. Not requested in check mode.
+    type: bool
+    default: false
+  presigned_url_session_seconds:
+    description: How long the Studio session the URL opens lasts, 1800 to 43200 seconds.
+    type: int
+  presigned_url_expires_seconds:
+    description: How long the URL itself can be used, 5 to 300 seconds (AWS's default is 300).
+    type: int
+  wait:
+    description: Wait until the profile is InService after a creation or update, or gone after a deletion.
+    type: bool
+    default: true
+  wait_timeout:
+    description: How many seconds one run may spend waiting in total.
+    type: int
+    default: 900
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.tags
+  - amazon.aws.boto3
+attributes:
+  check_mode:
+    support: full
+    description: Reports exactly what a real run would do (RV(actions)) without any write call to AWS.
+  diff_mode:
+    support: full
+    description: Shows the profile's settings and tags before and after.
+  platform:
+    support: full
+    platforms: posix
+notes:
+  - Throttling and transient AWS errors are retried with jittered exponential backoff (see
+    M(sagelab.sagemaker.sagemaker_notebook_instance)).
+  - The presigned URL is a credential - anyone holding it opens Studio as the user while it is valid.
+seealso:
+  - module: sagelab.sagemaker.sagemaker_user_profile_info
+  - module: sagelab.sagemaker.sagemaker_domain
+author:
+  - sagelab engineers
+"""
+
+EXAMPLES = r"""
+- name: Ensure alice has a Studio user profile
+  sagelab.sagemaker.sagemaker_user_profile:
+    name: alice
+    domain_name: sagelab-studio
+    tags:
+      Owner: alice
+      Project: sagelab
+      CostCenter: cc-4711
+      ManagedBy: sagelab
+
+- name: Open Studio as alice
+  sagelab.sagemaker.sagemaker_user_profile:
+    name: alice
+    domain_name: sagelab-studio
+    presigned_url: true
+  register: alice
+  no_log: true
+
+- name: Give bob his own execution role
+  sagelab.sagemaker.sagemaker_user_profile:
+    name: bob
+    domain_id: d-abcdefghijkl
+    execution_role: sagelab-bob-execution
+
+- name: Delete carol's profile
+  sagelab.sagemaker.sagemaker_user_profile:
+    name: carol
+    domain_name: sagelab-studio
+    state: absent
+"""
+
+RETURN = r"""
+user_profile:
+  description:
+    - The profile as DescribeUserProfile reports it after the run, with snake_case keys and tags as a dict.
+    - Empty when it does not exist (O(state=absent), or a creation in check mode).
+  returned: always
+  type: dict
+  contains:
+    user_profile_name:
+      description: Name.
+      type: str
+      returned: when the profile exists
+      sample: alice
+    user_profile_arn:
+      description: ARN.
+      type: str
+      returned: when the profile exists
+      sample: arn:aws:sagemaker:eu-west-1:123456789012:user-profile/d-abcdefghijkl/alice
+    domain_id:
+      description: Domain ID.
+      type: str
+      returned: when the profile exists
+      sample: d-abcdefghijkl
+    status:
+      description: Pending, InService, Updating, Deleting, Failed, Update_Failed or Delete_Failed.
+      type: str
+      returned: when the profile exists
+      sample: InService
+    tags:
+      description: Tags.
+      type: dict
+      returned: when the profile exists
+      sample: {Owner: alice}
+domain_id:
+  description: ID of the profile's domain.
+  returned: when the domain exists
+  type: str
+  sample: d-abcdefghijkl
+actions:
+  description: The AWS calls that changed (or in check mode would change) the profile, in order.
+  returned: always
+  type: list
+  elements: str
+  sample: [UpdateUserProfile, AddTags]
+changed_settings:
+  description: Names of the settings (options) that differed, including C(tags) and C(state).
+  returned: always
+  type: list
+  elements: str
+  sample: [execution_role]
+url:
+  description: A presigned URL that opens Studio as the user (AuthorizedUrl).
+  returned: when O(presigned_url=true), the profile exists and it is not check mode
+  type: str
+  sample: https://d-abcdefghijkl.studio.eu-west-1.sagemaker.aws/auth?token=...
+changed:
+  description: Whether the profile was (or in check mode would be) changed.
+  returned: always
+  type: bool
+diff:
+  description: Settings and tags before and after.
+  returned: when diff mode is on
+  type: dict
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
+    Deadline,
+    SageMakerApi,
+    resolve_domain,
+    resolve_role,
+    same_role,
+    tag_changes,
+    tags_after,
+    to_result,
+    validate_domain_id,
+    validate_id,
+    validate_name,
+    validate_role,
+    validate_tags,
+    wait_for,
+)
+
+TRANSITIONAL = ("Pending", "Updating", "Deleting")
+FAILED = ("Failed", "Update_Failed", "Delete_Failed")
+
+
+def validate(params):
+    error = validate_name("name", params["name"])
+    if not error and params["domain_id"] is not None:
+        error = validate_domain_id("domain_id", params["domain_id"])
+    if not error and params["domain_name"] is not None:
+        error = validate_name("domain_name", params["domain_name"])
+    if not error:
+        error = validate_role("execution_role", params["execution_role"])
+    if error:
+        return error
+    groups = params["security_group_ids"]
+    if groups is not None:
+        if len(groups) > 5:
+            return f"security_group_ids: {len(groups)} groups given; allowed: at most 5"
+        for group in groups:
+            error = validate_id("security_group_ids", group, "sg-0abc1234")
+            if error:
+                return error
+    sso = params["sso_user_name"]
+    if sso is not None and not 1 <= len(sso) <= 256:
+        return "sso_user_name: is not allowed; allowed: 1 to 256 characters"
+    seconds = params["presigned_url_session_seconds"]
+    if seconds is not None and not 1800 <= seconds <= 43200:
+        return f"presigned_url_session_seconds: {seconds} is not allowed; allowed: 1800 to 43200"
+    expires = params["presigned_url_expires_seconds"]
+    if expires is not None and not 5 <= expires <= 300:
+        return f"presigned_url_expires_seconds: {expires} is not allowed; allowed: 5 to 300"
+    if params["wait_timeout"] < 0:
+        return f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
+    return validate_tags(params["tags"])
+
+
+def settings_of(described):
+    user = described.get("UserSettings") or {}
+    return {"execution_role": user.get("ExecutionRole"),
+            "security_group_ids": sorted(user.get("SecurityGroups") or []),
+            "sso_user_name": described.get("SingleSignOnUserValue")}
+
+
+def wanted_settings(params):
+    groups = params["security_group_ids"]
+    return {"execution_role": params["execution_role"],
+            "security_group_ids": sorted(groups) if groups is not None else None,
+            "sso_user_name": params["sso_user_name"]}
+
+
+def differs(key, current, wanted):
+    if wanted is None:
+        return False
+    if key == "execution_role":
+        return not same_role(current, wanted)
+    return current != wanted
+
+
+class UserProfile:
+    def __init__(self, module, api):
+        self.module = module
+        self.api = api
+        self.params = module.params
+        self.name = module.params["name"]
+        self.deadline = Deadline(module.params["wait_timeout"])
+        self.actions = []
+        self.domain_id = None
+
+    def describe(self):
+        return self.api.describe("describe_user_profile", DomainId=self.domain_id, UserProfileName=self.name)
+
+    def act(self, operation, action, **params):
+        self.actions.append(action)
+        if not self.module.check_mode:
+            self.api.call(operation, DomainId=self.domain_id, UserProfileName=self.name, **params)
+
+    def wait_status(self, gone=False, needed=False):
+        if self.module.check_mode or not (needed or self.params["wait"]):
+            return None
+
+        def done(described):
+            if described is None:
+                return gone
+            if described["Status"] in FAILED:
+                self.module.fail_json(msg=f"User profile {self.name} is {described['Status']}: "
+                                      f"{described.get('FailureReason') or 'no reason given'}",
+                                      actions=self.actions, changed=bool(self.actions))
+            return not gone and described["Status"] == "InService"
+
+        return wait_for(self.module, self.describe, done, self.deadline,
+                        lambda d: f"user profile {self.name} to be {'deleted' if gone else 'InService'}"
+                        + (f" (it is {d['Status']})" if d else ""),
+                        changed=bool(self.actions), actions=self.actions)
+
+    def ensure(self):
+        params = self.params
+        domain = resolve_domain(self.api, params["domain_id"], params["domain_name"])
+        if domain is None:
+            if params["state"] == "absent":
+                return self.finish(None, None, [], None)
+            given = params["domain_id"] or params["domain_name"]
+            self.module.fail_json(msg=f"Domain {given} does not exist; create it first "
+                                  "(sagelab.sagemaker.sagemaker_domain)")
+        self.domain_id = domain["DomainId"]
+        described = self.describe()
+        if described is not None and described["Status"] in TRANSITIONAL:
+            if described["Status"] == "Deleting":
+                self.wait_status(gone=True, needed=True)
+                described = None if not self.module.check_mode else described
+            else:
+                described = self.wait_status(needed=True) or described
+        if params["state"] == "absent":
+            if described is None:
+                return self.finish(None, None, [], None)
+            before = dict(settings_of(described), tags=self.api.tags(described["UserProfileArn"]))
+            self.act("delete_user_profile", "DeleteUserProfile")
+            self.wait_status(gone=True)
+            return self.finish(before, None, ["state"], None)
+        if described is None:
+            return self.create()
+        return self.reconcile(described)
+
+    def create(self):
+        wanted = wanted_settings(self.params)
+        user = {}
+        if wanted["execution_role"]:
+            wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
+            user["ExecutionRole"] = wanted["execution_role"]
+        if wanted["security_group_ids"]:
+            user["SecurityGroups"] = wanted["security_group_ids"]
+        request = {}
+        if user:
+            request["UserSettings"] = user
+        if wanted["sso_user_name"]:
+            request.update(SingleSignOnUserIdentifier="UserName",
+                           SingleSignOnUserValue=wanted["sso_user_name"])
+        tags = {str(k): str(v) for k, v in (self.params["tags"] or {}).items()}
+        if tags:
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        self.act("create_user_profile", "CreateUserProfile", **request)
+        self.wait_status()
+        after = dict({k: v for k, v in wanted.items() if v is not None}, tags=tags)
+        return self.finish(None, after, ["state"], None)
+
+    def reconcile(self, described):
+        params = self.params
+        current = settings_of(described)
+        wanted = wanted_settings(params)
+        current_tags = self.api.tags(described["UserProfileArn"])
+        to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        if differs("sso_user_name", current["sso_user_name"], wanted["sso_user_name"]):
+            self.module.fail_json(
+                msg=(f"Cannot change sso_user_name of user profile {self.name} in place: UpdateUserProfile "
+                     f"does not accept it ({current['sso_user_name']!r} -> {wanted['sso_user_name']!r}). "
+                     "Delete the profile (state: absent) and create it again."),
+                immutable_settings=["sso_user_name"], domain_id=self.domain_id,
+                user_profile=to_result(described, current_tags))
+        user, names = {}, []
+        if differs("execution_role", current["execution_role"], wanted["execution_role"]):
+            wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
+            user["ExecutionRole"] = wanted["execution_role"]
+            names.append("execution_role")
+        if differs("security_group_ids", current["security_group_ids"], wanted["security_group_ids"]):
+            user["SecurityGroups"] = wanted["security_group_ids"]
+            names.append("security_group_ids")
+        if user:
+            self.act("update_user_profile", "UpdateUserProfile", UserSettings=user)
+            self.wait_status()
+        if to_set or to_unset:
+            self.actions.extend((["DeleteTags"] if to_unset else []) + (["AddTags"] if to_set else []))
+            if not self.module.check_mode:
+                self.api.set_tags(described["UserProfileArn"], to_set, to_unset)
+            names.append("tags")
+        after = dict(current, tags=tags_after(current_tags, to_set, to_unset))
+        after.update({k: v for k, v in wanted.items() if v is not None and k in names})
+        return self.finish(dict(current, tags=current_tags), after, names, described)
+
+    def finish(self, before, after, names, described):
+        result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": names}
+        if self.domain_id:
+            result["domain_id"] = self.domain_id
+        present = self.params["state"] == "present"
+        if present and self.domain_id and not self.module.check_mode and self.actions:
+            described = self.describe()
+        exists = described is not None and self.params["state"] == "present"
+        result["user_profile"] = (to_result(described, self.api.tags(described["UserProfileArn"]))
+                                  if exists else {})
+        if self.params["presigned_url"] and exists and not self.module.check_mode:
+            request = {"DomainId": self.domain_id, "UserProfileName": self.name}
+            if self.params["presigned_url_session_seconds"]:
+                request["SessionExpirationDurationInSeconds"] = self.params["presigned_url_session_seconds"]
+            if self.params["presigned_url_expires_seconds"]:
+                request["ExpiresInSeconds"] = self.params["presigned_url_expires_seconds"]
+            result["url"] = self.api.call("create_presigned_domain_url", **request)["AuthorizedUrl"]
+        if self.module._diff:
+            header = f"user profile {self.name}"
+            done = f" ({', '.join(self.actions)})" if self.actions else ""
+            result["diff"] = {"before": before or {}, "after": after or {}, "before_header": header,
+                              "after_header": header + done}
+        return result
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True, aliases=["user_profile_name"]),
+            domain_id=dict(type="str"),
+            domain_name=dict(type="str"),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            execution_role=dict(type="str", aliases=["role", "role_arn"]),
+            security_group_ids=dict(type="list", elements="str"),
+            sso_user_name=dict(type="str"),
+            presigned_url=dict(type="bool", default=False),
+            presigned_url_session_seconds=dict(type="int"),
+            presigned_url_expires_seconds=dict(type="int"),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
+            wait=dict(type="bool", default=True),
+            wait_timeout=dict(type="int", default=900),
+        ),
+        required_one_of=[("domain_id", "domain_name")],
+        mutually_exclusive=[("domain_id", "domain_name")],
+        supports_check_mode=True,
+    )
+    error = validate(module.params)
+    if error:
+        module.fail_json(msg=error)
+    module.exit_json(**UserProfile(module, SageMakerApi(module)).ensure())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""SageMaker Studio against the embedded AWS sandbox, for real: the sagemaker_domain,
+sagemaker_domain_info, sagemaker_user_profile and sagemaker_user_profile_info modules run through `ansible`.
+
+Write calls are counted with moto's request recorder: an idempotent run, a check-mode run and a refused
+run make Describe*/List* (and STS/EC2 Get*/Describe*) calls only; bad input makes no call at all. An
+account holds one domain per region, so the domain tests pass adopt_existing: false (the session's sandbox
+is shared), and adoption is tested in a region of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from tests.conftest import run_playbook
+from tests.integration.test_notebook_instance import Sandbox, call_api, operation, writes
+
+ACCOUNT = "123456789012"
+REGION = "eu-west-1"
+ADOPT_REGION = "eu-central-1"  # adoption needs a region where only the test's own domain exists
+DOMAIN = "sagelab.sagemaker.sagemaker_domain"
+DOMAIN_INFO = "sagelab.sagemaker.sagemaker_domain_info"
+PROFILE = "sagelab.sagemaker.sagemaker_user_profile"
+PROFILE_INFO = "sagelab.sagemaker.sagemaker_user_profile_info"
+TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
+ROLE = "sagelab-studio-execution"
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"  # lowercase: moto's domain ID is d-<name>
+
+
+def client(box: Sandbox, service: str, region: str = REGION) -> Any:
+    return boto3.client(service, endpoint_url=box.url, region_name=region, aws_access_key_id="testing",
+                        aws_secret_access_key="testing",
+                        config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+
+
+class Studio(Sandbox):
+    def play(self, tasks: list[tuple], tmp_path: Any) -> list[dict]:
+        """Several module runs in one ansible-playbook run (one Ansible start-up instead of one per run):
+        the result of each task for localhost, failures included. A task is (module, args) or
+        (module, args, task keywords such as check_mode and diff)."""
+        playbook = tmp_path / f"{uuid.uuid4().hex}.yml"
+        plays = [{"name": "Studio", "hosts": "localhost", "connection": "local", "gather_facts": False,
+                  "tasks": [{"name": f"Task {i}", task[0]: task[1], "ignore_errors": True,
+                             **(task[2] if len(task) > 2 else {})} for i, task in enumerate(tasks)]}]
+        playbook.write_text(json.dumps(plays))
+        run = run_playbook(str(playbook), env=self.env)
+        results = [task["hosts"]["localhost"] for task in run.data.get("plays", [{}])[0].get("tasks", [])]
+        assert len(results) == len(tasks), run.stdout + run.stderr
+        return results
+
+    def recorded(self) -> list[dict]:
+        lines = call_api(self.url, "/moto-api/recorder/download-recording", method="GET")
+        return [json.loads(line) for line in lines.splitlines() if line.strip()]
+
+    def domains(self, region: str = REGION) -> dict[str, dict]:
+        return {d["DomainName"]: d for d in client(self, "sagemaker", region).list_domains()["Domains"]}
+
+    def domain(self, domain_id: str) -> dict:
+        return self.sm.describe_domain(DomainId=domain_id)
+
+    def profiles(self, domain_id: str) -> list[str]:
+        found = self.sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
+        return sorted(p["UserProfileName"] for p in found)
+
+    def tags_of(self, arn: str) -> dict[str, str]:
+        return {t["Key"]: t["Value"] for t in self.sm.list_tags(ResourceArn=arn)["Tags"]}
+
+
+def body(request: dict) -> dict:
+    raw = request.get("body") or ""
+    if request.get("body_encoded"):
+        raw = base64.b64decode(raw).decode()
+    return json.loads(raw) if raw.startswith("{") else {}
+
+
+@pytest.fixture(scope="module")
+def aws(sandbox: Any) -> Iterator[Studio]:
+    yield Studio(sandbox.endpoint_url, sandbox.env)
+
+
+@pytest.fixture
+def domain(aws: Studio) -> Iterator[dict]:
+    """A domain in the default VPC, made with boto3 (the module's own creation is tested on its own);
+    deleted afterwards, with its user profiles, if still there."""
+    name = unique("studio")
+    vpc, subnets = default_network(aws)
+    aws.sm.create_domain(DomainName=name, AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
+                         DefaultUserSettings={"ExecutionRole": ROLE_ARN},
+                         Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()])
+    yield {"domain_name": name, "domain_id": f"d-{name}"}  # moto's domain ID
+    if name in aws.domains():
+        for profile in aws.profiles(f"d-{name}"):
+            aws.sm.delete_user_profile(DomainId=f"d-{name}", UserProfileName=profile)
+        aws.sm.delete_domain(DomainId=f"d-{name}")
+
+
+def default_network(aws: Studio, region: str = REGION) -> tuple[str, list[str]]:
+    ec2 = client(aws, "ec2", region)
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [vpc]}])["Subnets"]
+    return vpc, sorted(s["SubnetId"] for s in subnets)
+
+
+# --- sagemaker_domain -------------------------------------------------------------------------------------
+
+def test_domain_create_idempotence_check_mode_update_and_delete(aws, tmp_path):
+    name = unique("studio")
+    args = {"name": name, "execution_role": ROLE, "tags": TAGS, "adopt_existing": False}
+    vpc, subnets = default_network(aws)
+    assert subnets, "moto has a default VPC with subnets in eu-west-1"
+    change = {**args, "idle_timeout_minutes": 120, "subnet_ids": subnets[:1],
+              "security_group_ids": ["sg-0aaa", "sg-0bbb"], "app_network_access_type": "VpcOnly"}
+
+    # create, present again (the role's ARN for its name, subnets in another order), a change in check mode
+    with aws.recording() as calls:
+        created, again, checked = aws.play([
+            (DOMAIN, args),
+            (DOMAIN, {**args, "execution_role": ROLE_ARN, "subnet_ids": subnets[::-1]}),
+            (DOMAIN, change, {"check_mode": True, "diff": True})], tmp_path)
+    assert writes(calls) == ["CreateDomain"], calls  # the second and the check-mode run wrote nothing
+    assert "DescribeVpcs" in calls and "DescribeSubnets" in calls
+    assert created["changed"] is True and created["actions"] == ["CreateDomain"], created
+    assert created["adopted"] is False
+    domain = created["domain"]
+    assert (domain["domain_name"], domain["status"], domain["auth_mode"]) == (name, "InService", "IAM")
+    assert (domain["vpc_id"], sorted(domain["subnet_ids"])) == (vpc, subnets)  # the default VPC
+    settings = domain["default_user_settings"]
+    assert settings["execution_role"] == ROLE_ARN  # name -> ARN (STS)
+    idle = settings["jupyter_lab_app_settings"]["app_lifecycle_management"]["idle_settings"]
+    assert idle == {"lifecycle_management": "ENABLED", "idle_timeout_in_minutes": 60}
+    assert domain["tags"] == TAGS
+    domain_id = domain["domain_id"]
+
+    assert again["changed"] is False and again["actions"] == [], again
+
+    assert checked["changed"] is True and checked["actions"] == ["UpdateDomain"], checked
+    assert sorted(checked["changed_settings"]) == ["app_network_access_type", "idle_timeout_minutes",
+                                                   "security_group_ids", "subnet_ids"]
+    diff = checked["diff"]
+    assert (diff["before"]["idle_timeout_minutes"], diff["after"]["idle_timeout_minutes"]) == (60, 120)
+    assert diff["after"]["subnet_ids"] == subnets[:1]
+    assert sorted(aws.domain(domain_id)["SubnetIds"]) == subnets
+
+    # update in place, then turn idle shutdown off, then describe
+    with aws.recording() as calls:
+        updated, off, info = aws.play([
+            (DOMAIN, {**change, "tags": {**TAGS, "Owner": "bob"}}),
+            (DOMAIN, {"name": name, "idle_shutdown": False}),
+            (DOMAIN_INFO, {"name": name})], tmp_path)
+    assert writes(calls) == ["UpdateDomain", "AddTags", "UpdateDomain"], calls
+    assert updated["actions"] == ["UpdateDomain", "AddTags"], updated
+    domain = updated["domain"]
+    assert domain["subnet_ids"] == subnets[:1] and domain["app_network_access_type"] == "VpcOnly"
+    user = domain["default_user_settings"]
+    assert sorted(user["security_groups"]) == ["sg-0aaa", "sg-0bbb"] and user["execution_role"] == ROLE_ARN
+    assert user["jupyter_lab_app_settings"]["app_lifecycle_management"]["idle_settings"] == {
+        "lifecycle_management": "ENABLED", "idle_timeout_in_minutes": 120}
+    assert domain["tags"]["Owner"] == "bob"
+    assert off["actions"] == ["UpdateDomain"] and off["changed_settings"] == ["idle_shutdown"]
+    idle = aws.domain(domain_id)["DefaultUserSettings"]["JupyterLabAppSettings"]["AppLifecycleManagement"]
+    assert idle["IdleSettings"] == {"LifecycleManagement": "DISABLED"}
+    assert [d["domain_id"] for d in info["domains"]] == [domain_id]
+    assert info["domains"][0]["tags"]["Owner"] == "bob"
+
+    # absent in check mode, absent, absent again
+    absent = {"name": name, "state": "absent"}
+    with aws.recording() as calls:
+        checked, deleted, gone, info = aws.play([(DOMAIN, absent, {"check_mode": True}), (DOMAIN, absent),
+                                                 (DOMAIN, absent), (DOMAIN_INFO, {"name": name})], tmp_path)
+    assert writes(calls) == ["DeleteDomain"], calls
+    assert checked["changed"] is True and checked["actions"] == ["DeleteDomain"], checked
+    assert deleted["changed"] is True and deleted["domain"] == {}, deleted
+    assert "ListApps" in calls and "ListSpaces" in calls
+    delete_request = next(r for r in aws.recorded() if operation(r) == "DeleteDomain")
+    assert body(delete_request)["RetentionPolicy"] == {"HomeEfsFileSystem": "Retain"}  # the EFS volume stays
+    assert gone["changed"] is False and info["domains"] == []
+    assert name not in aws.domains()
+
+
+def test_deleting_a_domain_deletes_its_user_profiles_first(aws, domain, tmp_path):
+    domain_id = domain["domain_id"]
+    args = {"name": domain["domain_name"], "state": "absent", "retain_home_efs": False}
+    with aws.recording() as calls:
+        profiles = [(PROFILE, {"name": user, "domain_id": domain_id}) for user in ("alice", "bob")]
+        *made, checked = aws.play([*profiles, (DOMAIN, args, {"check_mode": True})], tmp_path)
+    assert [m["actions"] for m in made] == [["CreateUserProfile"]] * 2, made
+    assert checked["actions"] == ["DeleteUserProfile", "DeleteUserProfile", "DeleteDomain"], checked
+    assert checked["deleted"] == {"apps": [], "spaces": [], "user_profiles": ["alice", "bob"]}
+    assert writes(calls) == ["CreateUserProfile"] * 2 and aws.profiles(domain_id) == ["alice", "bob"]
+
+    with aws.recording() as calls:
+        deleted = aws.module(DOMAIN, args)
+    assert writes(calls) == ["DeleteUserProfile", "DeleteUserProfile", "DeleteDomain"], calls
+    # apps, then spaces, then profiles are listed before anything is deleted
+    assert calls.index("ListApps") < calls.index("ListSpaces") < calls.index("DeleteUserProfile")
+    assert deleted["deleted"]["user_profiles"] == ["alice", "bob"]
+    delete_request = next(r for r in aws.recorded() if operation(r) == "DeleteDomain")
+    assert body(delete_request)["RetentionPolicy"] == {"HomeEfsFileSystem": "Delete"}
+    assert domain["domain_name"] not in aws.domains()
+
+
+def test_settings_fixed_at_creation_are_refused_with_their_names(aws, domain):
+    with aws.recording() as calls:
+        refused = aws.module(DOMAIN, {"name": domain["domain_name"], "auth_mode": "SSO",
+                                      "kms_key_id": "abcd-1",
+                                      "vpc_id": "vpc-0other", "idle_timeout_minutes": 90})
+    assert refused["failed"] is True
+    assert refused["msg"].startswith(f"Cannot change auth_mode, kms_key_id, vpc_id of domain "
+                                     f"{domain['domain_name']} in place"), refused["msg"]
+    assert "auth_mode: 'IAM' -> 'SSO'" in refused["msg"]
+    assert refused["immutable_settings"] == ["auth_mode", "kms_key_id", "vpc_id"]
+    assert writes(calls) == [], calls
+
+
+def test_an_existing_domain_with_another_name_is_adopted(aws, tmp_path):
+    other = unique("existing")
+    sm = client(aws, "sagemaker", ADOPT_REGION)
+    vpc, subnets = default_network(aws, ADOPT_REGION)
+    sm.create_domain(DomainName=other, AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
+                     DefaultUserSettings={"ExecutionRole": ROLE_ARN})
+    other_id = f"d-{other}"
+    try:
+        args = {"name": unique("studio"), "region": ADOPT_REGION, "execution_role": ROLE,
+                "idle_shutdown": True, "tags": TAGS}
+        with aws.recording() as calls:
+            checked, adopted, again, gone = aws.play([
+                (DOMAIN, args, {"check_mode": True}), (DOMAIN, args), (DOMAIN, args),
+                # state: absent never adopts: only a domain with the given name is deleted
+                (DOMAIN, {"name": args["name"], "region": ADOPT_REGION, "state": "absent"})], tmp_path)
+        assert writes(calls) == ["UpdateDomain", "AddTags"], calls  # only the second run wrote
+        assert checked["adopted"] is True and checked["actions"] == ["UpdateDomain", "AddTags"], checked
+        assert adopted["adopted"] is True and adopted["domain"]["domain_id"] == other_id
+        assert any(other in w and "adopted" in w for w in adopted.get("warnings", [])), adopted
+        assert adopted["changed_settings"] == ["idle_shutdown", "idle_timeout_minutes", "tags"]
+        idle = adopted["domain"]["default_user_settings"]["jupyter_lab_app_settings"]
+        assert idle["app_lifecycle_management"]["idle_settings"]["idle_timeout_in_minutes"] == 60
+        assert again["adopted"] is True and again["changed"] is False
+        assert gone["changed"] is False and list(aws.domains(ADOPT_REGION)) == [other]  # no second domain
+    finally:
+        sm.delete_domain(DomainId=other_id)
+
+
+# --- sagemaker_user_profile -------------------------------------------------------------------------------
+
+def test_user_profile_create_idempotence_check_mode_update_url_and_delete(aws, domain, tmp_path):
+    name = "alice"
+    args = {"name": name, "domain_name": domain["domain_name"], "tags": {"Owner": "alice"}}
+    change = {**args, "execution_role": "sagelab-alice", "security_group_ids": ["sg-0ccc"]}
+    with aws.recording() as calls:
+        created, again, checked = aws.play([(PROFILE, args), (PROFILE, args),
+                                            (PROFILE, change, {"check_mode": True, "diff": True})], tmp_path)
+    assert writes(calls) == ["CreateUserProfile"], calls  # the second and the check-mode run wrote nothing
+    assert created["actions"] == ["CreateUserProfile"], created
+    profile = created["user_profile"]
+    assert (profile["user_profile_name"], profile["status"], profile["domain_id"]) == \
+        (name, "InService", domain["domain_id"])
+    assert profile["tags"] == {"Owner": "alice"} and created["domain_id"] == domain["domain_id"]
+    assert again["changed"] is False and again["actions"] == []
+    assert checked["actions"] == ["UpdateUserProfile"], checked
+    assert checked["changed_settings"] == ["execution_role", "security_group_ids"]
+    assert checked["diff"]["after"]["execution_role"] == f"arn:aws:iam::{ACCOUNT}:role/sagelab-alice"
+    assert "url" not in checked
+
+    with aws.recording() as calls:
+        updated, url_only, info = aws.play([
+            (PROFILE, {**change, "presigned_url": True, "presigned_url_session_seconds": 3600}),
+            (PROFILE, {**change, "presigned_url": True}),
+            (PROFILE_INFO, {"domain_id": domain["domain_id"]})], tmp_path)
+    assert writes(calls) == ["UpdateUserProfile"] + ["CreatePresignedDomainUrl"] * 2, calls
+    settings = updated["user_profile"]["user_settings"]
+    assert settings == {"execution_role": f"arn:aws:iam::{ACCOUNT}:role/sagelab-alice",
+                        "security_groups": ["sg-0ccc"]}
+    assert re.fullmatch(rf"https://{domain['domain_id']}\.studio\.{REGION}\.sagemaker\.aws/auth\?token=\S+",
+                        updated["url"]), updated["url"]
+    assert url_only["changed"] is False and url_only["url"] != updated["url"]
+    assert [p["user_profile_name"] for p in info["user_profiles"]] == [name]
+    assert info["user_profiles"][0]["tags"] == {"Owner": "alice"}
+
+    absent = {**args, "state": "absent"}
+    with aws.recording() as calls:
+        checked, deleted, gone = aws.play([(PROFILE, absent, {"check_mode": True}), (PROFILE, absent),
+                                           (PROFILE, absent)], tmp_path)
+    assert writes(calls) == ["DeleteUserProfile"], calls
+    assert checked["actions"] == ["DeleteUserProfile"]
+    assert deleted["actions"] == ["DeleteUserProfile"] and deleted["user_profile"] == {}
+    assert gone["changed"] is False and aws.profiles(domain["domain_id"]) == []
+
+
+def test_a_profile_in_a_missing_domain(aws, tmp_path):
+    refused, gone = aws.play([(PROFILE, {"name": "alice", "domain_name": unique("nodomain")}),
+                              (PROFILE, {"name": "alice", "domain_name": unique("nodomain"),
+                                         "state": "absent"})], tmp_path)
+    assert refused["failed"] is True and "does not exist; create it first" in refused["msg"]
+    assert gone["changed"] is False and not gone.get("failed"), gone
+
+
+BAD_INPUT = [
+    (DOMAIN, {"name": "bad_name"}, "name: 'bad_name' is not allowed"),
+    (DOMAIN, {"name": "ok", "idle_timeout_minutes": 30},
+     "idle_timeout_minutes: 30 is not allowed; allowed: 60"),
+    (DOMAIN, {"name": "ok", "idle_shutdown": False, "idle_timeout_minutes": 90},
+     "only with idle shutdown on"),
+    (DOMAIN, {"name": "ok", "execution_role": "arn:aws:iam::1:role/x"}, "execution_role: 'arn:aws:iam::1"),
+    (DOMAIN, {"name": "ok", "subnet_ids": []}, "subnet_ids: 0 subnets given; allowed: 1 to 16"),
+    (DOMAIN, {"name": "ok", "auth_mode": "LDAP"}, "value of auth_mode must be one of"),
+    (DOMAIN, {"name": "ok", "tags": {"aws:x": "1"}}, "reserved by AWS"),
+    (PROFILE, {"name": "alice"}, "one of the following is required: domain_id, domain_name"),
+    (PROFILE, {"name": "alice", "domain_id": "D-UPPER"}, "domain_id: 'D-UPPER' is not allowed"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x", "presigned_url_expires_seconds": 600},
+     "presigned_url_expires_seconds: 600 is not allowed; allowed: 5 to 300"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x", "security_group_ids": ["sg-1"] * 6}, "at most 5"),
+]
+
+
+def test_bad_input_is_refused_before_any_call(aws, tmp_path):
+    with aws.recording() as calls:
+        results = aws.play([(module, args) for module, args, _ in BAD_INPUT], tmp_path)
+    for result, (_, _, expected) in zip(results, BAD_INPUT, strict=True):
+        assert result["failed"] is True and expected in result["msg"], (expected, result["msg"])
+        assert "Traceback" not in result.get("module_stderr", "")
+    assert calls == [], calls
+
+
+# --- the studio role, through playbooks/studio.yml --------------------------------------------------------
+
+PLAYBOOK_REGION = "eu-west-2"  # a region of its own: the role adopts whatever domain a region has
+
+
+def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_then_deletes(aws):
+    name = unique("studio")
+    env = {k: v for k, v in aws.env.items() if k != "AWS_ENDPOINT_URL"}  # the playbook passes the endpoint
+    extra = {"sagelab_aws_endpoint_url": aws.url, "sagelab_aws_region": PLAYBOOK_REGION, "sagelab_tags": TAGS,
+             "studio_domain_name": name, "iam_users_list": [{"name": "alice"}, {"name": "bob"},
+                                                            {"name": "carol", "state": "absent"}]}
+    first = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
+    assert first.rc == 0, first.failure_messages() or first.stderr
+    assert first.changed_tasks() == ["Ensure the Studio domain is present",
+                                     "Ensure one user profile per data scientist is present"]
+    sm = client(aws, "sagemaker", PLAYBOOK_REGION)
+    described = sm.describe_domain(DomainId=f"d-{name}")
+    idle = described["DefaultUserSettings"]["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"]
+    assert idle == {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60}
+    profiles = sm.list_user_profiles(DomainIdEquals=f"d-{name}")["UserProfiles"]
+    assert sorted(p["UserProfileName"] for p in profiles) == ["alice", "bob"]  # iam_users_list's names
+
+    again = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
+    assert again.rc == 0 and again.changed_tasks() == [], again.changed_tasks()
+
+    gone = run_playbook("playbooks/studio.yml", extra_vars={**extra, "studio_state": "absent"}, env=env)
+    assert gone.rc == 0, gone.failure_messages() or gone.stderr
+    assert sm.list_domains()["Domains"] == []
