@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sagelab import __version__, report
+from sagelab import __version__, fleet_report, report
 from sagelab.progress import Progress
 from sagelab.redact import redact
 from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, project_home, run_playbook
@@ -45,6 +45,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True) -
     parser.add_argument("-C", "--check", action="store_true", help="dry run (ansible-playbook --check)")
     parser.add_argument("-D", "--diff", action="store_true", help="show changes (ansible-playbook --diff)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    parser.add_argument("--report", type=Path, metavar="DIR",
+                        help="also write junit.xml (a test case per host and check) and report.html to DIR")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show Ansible's output; -vv and more also raise Ansible's verbosity")
     parser.add_argument("--playbook", type=Path, help=argparse.SUPPRESS)  # tests: run another playbook
@@ -236,6 +238,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         report.print_json(doc, out)
     else:
         report.print_table(doc, out)
+    if args.report:
+        written = fleet_report.write(doc, args.report)
+        err.print("report: " + ", ".join(map(str, written)), markup=False, highlight=False, soft_wrap=True)
     return report.exit_code(doc)
 
 

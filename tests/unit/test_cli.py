@@ -205,3 +205,43 @@ def test_no_secret_from_the_environment_lands_in_artifacts(capsys, monkeypatch):
     for path in artifacts.rglob("*"):
         if path.is_file():
             assert FAKE_SECRET not in path.read_text(errors="replace"), path
+
+
+# --- fleet report files ------------------------------------------------------------------------------
+
+def test_report_files_show_every_host_and_check(capsys, tmp_path):
+    """Two hosts pass, one fails a check, one cannot be reached: all four are in both files."""
+    inventory = tmp_path / "fleet.yml"
+    inventory.write_text(
+        "workstations:\n  hosts:\n"
+        "    ws-a: {ansible_connection: local, ansible_python_interpreter: '{{ ansible_playbook_python }}'}\n"
+        "    ws-b: {ansible_connection: local, ansible_python_interpreter: '{{ ansible_playbook_python }}'}\n"
+        "    ws-gone: {ansible_connection: ssh, ansible_host: unreachable.invalid, ansible_ssh_timeout: 2}\n")
+    code = main(["validate", "--playbook", playbook("changed"), "-i", str(inventory), "--report",
+                 str(tmp_path / "out")])
+    capsys.readouterr()
+    assert code == 2  # the unreachable host
+    import xml.etree.ElementTree as ET
+
+    suite = ET.parse(tmp_path / "out" / "junit.xml").getroot()
+    cases = {(c.get("classname"), c.get("name")): c.find("failure") for c in suite.iter("testcase")}
+    assert cases[("ws-a", "import boto3")] is None and cases[("ws-b", "import boto3")] is None
+    assert cases[("ws-gone", "host reachable")] is not None
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "3 hosts, 2 passed, 1 failed" in page
+    for host in ("ws-a", "ws-b", "ws-gone"):
+        assert f"<th>{host}</th>" in page
+    assert "2.250.0" in page and "FAILED" in page
+    assert json.loads((tmp_path / "out" / "report.json").read_text())["hosts"].keys() == {
+        "ws-a", "ws-b", "ws-gone"}
+
+
+def test_report_files_name_the_failed_check(capsys, tmp_path):
+    assert main(["validate", "--playbook", playbook("failed_check"), "-i", INVENTORY,
+                 "--report", str(tmp_path)]) == 2
+    capsys.readouterr()
+    xml = (tmp_path / "junit.xml").read_text()
+    assert 'classname="localhost" name="kernel executes code"' in xml
+    assert '<failure message="kernel died">' in xml
+    assert "localhost</b> kernel executes code: kernel died" in (tmp_path / "report.html").read_text()
