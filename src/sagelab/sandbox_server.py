@@ -1,0 +1,982 @@
+"""The embedded AWS sandbox's server: moto, extended with what sagelab's AWS playbooks need.
+
+moto 5.2.5 lacks calls sagelab's AWS playbooks make (UpdateNotebookInstance, code repositories, Studio
+user profiles, IAM ListServiceSpecificCredentials, ...) and moves notebook instances to their final
+status at once, so waiters and the stop-update-start flow would never be exercised. This module adds
+those calls to moto, behaving like AWS (error codes, messages, state rules, input constraints from
+botocore's service model), and adds fault injection for tests. sagelab.sandbox starts it as a detached
+process (`python -m sagelab.sandbox serve`); running() serves it on a thread, in process.
+
+moto has no supported extension hook: the additions are attached to moto's classes by patch_moto() and
+are tied to the pinned moto version (pyproject.toml).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from functools import cache
+from io import BytesIO
+from typing import Any, cast
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+import botocore.session
+from botocore.model import ServiceModel, Shape, StructureShape
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.responses import ActionResult, EmptyResult
+from moto.core.utils import utcnow
+from moto.iam.responses import IamResponse
+from moto.moto_api import state_manager
+from moto.moto_api._internal.managed_state_model import ManagedState
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.sagemaker.exceptions import ResourceInUseException, ResourceNotFound, ValidationError
+from moto.sagemaker.models import (
+    Domain,
+    FakeSagemakerNotebookInstance,
+    FakeSageMakerNotebookInstanceLifecycleConfig,
+    SageMakerModelBackend,
+    sagemaker_backends,
+)
+from moto.sagemaker.responses import SageMakerResponse
+from moto.sagemaker.utils import arn_formatter
+from moto.utilities.paginator import paginate
+from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.wrappers import Request, Response
+
+from sagelab.sandbox import (
+    API_PREFIX,
+    HOST,
+    NOTEBOOK_MODEL,
+    READY_PREFIX,
+    SANDBOX_REGION,
+    transition_seconds,
+)
+
+_DELETED = "Deleted"  # internal final status of a deleted notebook instance; AWS never reports it
+_NOTEBOOK_TRANSITIONS: list[tuple[str | None, str]] = [
+    ("Pending", "InService"),
+    ("Stopping", "Stopped"),
+    ("Updating", "Stopped"),
+    ("Deleting", _DELETED),
+]
+
+
+# --- input constraints AWS checks server-side ------------------------------------------------------
+
+@cache
+def _sagemaker_model() -> ServiceModel:
+    return botocore.session.get_session().get_service_model("sagemaker")
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:  # a Java-only construct: AWS checks it, we cannot
+        return None
+
+
+def _constraint_errors(path: str, value: Any, shape: Shape) -> list[str]:
+    """AWS's wording for each constraint value breaks, at path (lowerCamelCase, dotted into structures)."""
+    meta, where = shape.metadata, f"Value '{value}' at '{path}' failed to satisfy constraint: Member must"
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        return [error for name, member in shape.members.items() if value.get(name) is not None
+                for error in _constraint_errors(f"{path}.{name[0].lower()}{name[1:]}", value[name], member)]
+    if shape.type_name == "string" and isinstance(value, str):
+        if "enum" in meta and value not in meta["enum"]:
+            return [f"{where} satisfy enum value set: [{', '.join(meta['enum'])}]"]
+        if "max" in meta and len(value) > meta["max"]:
+            return [f"{where} have length less than or equal to {meta['max']}"]
+        pattern = _compiled(meta["pattern"]) if "pattern" in meta else None
+        if pattern and not pattern.fullmatch(value):
+            return [f"{where} satisfy regular expression pattern: {meta['pattern']}"]
+    elif shape.type_name in ("integer", "long") and isinstance(value, int):
+        if "min" in meta and value < meta["min"]:
+            return [f"{where} have value greater than or equal to {meta['min']}"]
+        if "max" in meta and value > meta["max"]:
+            return [f"{where} have value less than or equal to {meta['max']}"]
+    elif shape.type_name == "list" and isinstance(value, list) and "max" in meta and len(value) > meta["max"]:
+        return [f"{where} have length less than or equal to {meta['max']}"]
+    return []
+
+
+def _validate_input(operation: str, params: dict[str, Any]) -> None:
+    """Reject what AWS rejects but botocore does not check client-side (enums, patterns, maxima).
+
+    botocore validates types, required members and minima only; AWS answers the rest with one
+    ValidationException listing every violation, in this format. List items are not descended into.
+    """
+    shape = _sagemaker_model().operation_model(operation).input_shape
+    errors = [error for name, member in (shape.members.items() if shape else ())
+              if params.get(name) is not None
+              for error in _constraint_errors(f"{name[0].lower()}{name[1:]}", params[name], member)]
+    if errors:
+        plural = "s" if len(errors) > 1 else ""
+        raise ValidationError(f"{len(errors)} validation error{plural} detected: {'; '.join(errors)}")
+
+
+# --- notebook instance status through moto's state manager ----------------------------------------
+
+class NotebookInstanceState(ManagedState):
+    """A notebook instance's status, advanced by moto's state manager (after a delay, by default).
+
+    Reading the status advances it; /moto-api/state-manager/set-transition with model_name
+    NOTEBOOK_MODEL changes the pace at run time (e.g. {"progression": "immediate"}).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(NOTEBOOK_MODEL, _NOTEBOOK_TRANSITIONS)
+
+    def enter(self, status: str) -> None:
+        """Enter status now: its delay counts from this moment, not from the previous transition."""
+        self._status = status
+        self._time_progressed = datetime.now()
+
+
+def _notebook_state(notebook: FakeSagemakerNotebookInstance) -> NotebookInstanceState:
+    state = notebook.__dict__.get("_sagelab_state")
+    if state is None:
+        state = notebook.__dict__["_sagelab_state"] = NotebookInstanceState()
+    return cast(NotebookInstanceState, state)
+
+
+def _get_notebook_status(notebook: FakeSagemakerNotebookInstance) -> str:
+    status = _notebook_state(notebook).status or "Pending"
+    return "Deleting" if status == _DELETED else status  # swept away by the backend, never reported
+
+
+def _set_notebook_status(notebook: FakeSagemakerNotebookInstance, status: str) -> None:
+    _notebook_state(notebook).enter(status)
+
+
+def _notebook_start(notebook: FakeSagemakerNotebookInstance) -> None:
+    notebook.status = "Pending"
+    notebook.__dict__.pop("failure_reason", None)
+
+
+def _notebook_stop(notebook: FakeSagemakerNotebookInstance) -> None:
+    notebook.status = "Stopping"
+
+
+def _instance_type_checked_against_model(notebook: FakeSagemakerNotebookInstance, instance_type: str) -> None:
+    """moto's own list of instance types is a subset of AWS's; _validate_input() checks the real enum."""
+
+
+_moto_notebook_to_dict = FakeSagemakerNotebookInstance.to_dict
+_moto_domain_describe = Domain.describe
+
+
+def _notebook_to_dict(notebook: FakeSagemakerNotebookInstance) -> dict[str, Any]:
+    """moto's description plus the fields it does not model, kept in the instance's __dict__."""
+    described = _moto_notebook_to_dict(notebook)
+    extras = notebook.__dict__
+    failed = described["NotebookInstanceStatus"] == "Failed"
+    described.update(
+        FailureReason=extras.get("failure_reason") if failed else None,
+        PlatformIdentifier=extras.get("platform_identifier"),
+        InstanceMetadataServiceConfiguration=extras.get("instance_metadata_service_configuration"),
+        IpAddressType=extras.get("ip_address_type"),
+    )
+    return described
+
+
+def _domain_describe(domain: Domain) -> dict[str, Any]:
+    return {**_moto_domain_describe(domain), "TagPropagation": domain.__dict__.get("tag_propagation")}
+
+
+def _transition_error(notebook: FakeSagemakerNotebookInstance, allowed: Sequence[str],
+                      target: str) -> ValidationError:
+    """AWS's message for a call the notebook's current status does not allow."""
+    return ValidationError(f"Status ({notebook.status}) not in ([{', '.join(allowed)}]). "
+                           f"Unable to transition to ({target}) for Notebook Instance ({notebook.arn}).")
+
+
+def _within(item: Any, after: datetime | None, before: datetime | None, attribute: str) -> bool:
+    """The CreationTimeAfter/Before-style filters of list calls (bounds exclusive)."""
+    value = getattr(item, attribute)
+    return (after is None or value > after) and (before is None or value < before)
+
+
+def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Update calls replace the top-level settings they name and keep the others."""
+    if update is None:
+        return current
+    return {**(current or {}), **update}
+
+
+# --- resources moto does not have ----------------------------------------------------------------
+
+class CodeRepository:
+    """A Git repository registered with SageMaker (CreateCodeRepository)."""
+
+    def __init__(self, name: str, git_config: dict[str, Any], tags: list[dict[str, str]] | None,
+                 account_id: str, region_name: str) -> None:
+        self.name = name
+        self.git_config = git_config
+        self.tags = list(tags or [])
+        self.arn = arn_formatter("code-repository", name, account_id, region_name)
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def describe(self) -> dict[str, Any]:
+        return {"CodeRepositoryName": self.name, "CodeRepositoryArn": self.arn, "GitConfig": self.git_config,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+
+
+class UserProfile:
+    """A SageMaker Studio user profile in a domain (CreateUserProfile); in service at once."""
+
+    def __init__(self, domain_id: str, name: str, params: dict[str, Any], account_id: str,
+                 region_name: str) -> None:
+        self.domain_id = domain_id
+        self.name = name
+        self.user_settings: dict[str, Any] | None = params.get("UserSettings")
+        self.sso_identifier = params.get("SingleSignOnUserIdentifier")
+        self.sso_value = params.get("SingleSignOnUserValue")
+        self.tags = list(params.get("Tags") or [])
+        self.arn = arn_formatter("user-profile", f"{domain_id}/{name}", account_id, region_name)
+        self.home_efs_uid = str(200000 + secrets.randbelow(800000))
+        self.status = "InService"
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def summary(self) -> dict[str, Any]:
+        return {"DomainId": self.domain_id, "UserProfileName": self.name, "Status": self.status,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.summary(), "UserProfileArn": self.arn, "HomeEfsFileSystemUid": self.home_efs_uid,
+                "SingleSignOnUserIdentifier": self.sso_identifier, "SingleSignOnUserValue": self.sso_value,
+                "UserSettings": self.user_settings}
+
+
+_PAGINATION = {
+    name: {"input_token": "next_token", "limit_key": "max_results", "limit_default": 100,
+           "unique_attribute": "arn"}
+    for name in ("list_notebook_instance_lifecycle_configs", "list_code_repositories", "list_user_profiles")
+}
+
+
+def _sorted(items: list[Any], key: Callable[[Any], Any], order: str | None, default_order: str) -> list[Any]:
+    return sorted(items, key=key, reverse=(order or default_order) == "Descending")
+
+
+# --- SageMaker backend: new calls and AWS state rules ---------------------------------------------
+
+class _SageMakerBackendExtensions(SageMakerModelBackend):
+    """Methods copied onto moto's SageMakerModelBackend by patch_moto(); never instantiated.
+
+    A subclass only so that `self` is typed: patch_moto() copies the functions, so `super()` must not
+    be used here; moto's originals are kept in `_moto_*` attributes instead.
+    """
+
+    _moto_list_notebook_instances = SageMakerModelBackend.list_notebook_instances
+    _moto_get_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
+
+    @property
+    def code_repositories(self) -> dict[str, CodeRepository]:
+        return cast(dict[str, CodeRepository], self.__dict__.setdefault("_sagelab_code_repositories", {}))
+
+    @property
+    def user_profiles(self) -> dict[tuple[str, str], UserProfile]:
+        return cast(dict[tuple[str, str], UserProfile],
+                    self.__dict__.setdefault("_sagelab_user_profiles", {}))
+
+    # notebook instances
+
+    def _sweep_deleted_notebook_instances(self) -> None:
+        """Forget notebook instances whose deletion has finished (reading the status advances it)."""
+        for name, notebook in list(self.notebook_instances.items()):
+            if _notebook_state(notebook).status == _DELETED:
+                self.notebook_instances.pop(name, None)
+
+    def _validate_unique_notebook_instance_name(self, notebook_instance_name: str) -> None:
+        self._sweep_deleted_notebook_instances()
+        if notebook_instance_name in self.notebook_instances:
+            duplicate_arn = self.notebook_instances[notebook_instance_name].arn
+            raise ValidationError(f"Cannot create a duplicate Notebook Instance ({duplicate_arn})")
+
+    def get_notebook_instance(self, notebook_instance_name: str) -> FakeSagemakerNotebookInstance:
+        self._sweep_deleted_notebook_instances()
+        if notebook_instance_name not in self.notebook_instances:
+            raise ValidationError("RecordNotFound")
+        return self.notebook_instances[notebook_instance_name]
+
+    def list_notebook_instances(self, *args: Any, **kwargs: Any) -> Any:
+        self._sweep_deleted_notebook_instances()
+        return self._moto_list_notebook_instances(*args, **kwargs)
+
+    def start_notebook_instance(self, notebook_instance_name: str) -> None:
+        notebook = self.get_notebook_instance(notebook_instance_name)
+        if notebook.status not in ("Stopped", "Failed"):
+            raise _transition_error(notebook, ["Stopped", "Failed"], "Pending")
+        notebook.start()
+
+    def stop_notebook_instance(self, notebook_instance_name: str) -> None:
+        notebook = self.get_notebook_instance(notebook_instance_name)
+        if notebook.status != "InService":
+            raise _transition_error(notebook, ["InService"], "Stopping")
+        notebook.stop()
+
+    def delete_notebook_instance(self, notebook_instance_name: str) -> None:
+        notebook = self.get_notebook_instance(notebook_instance_name)
+        if not notebook.is_deletable:
+            raise _transition_error(notebook, ["Stopped", "Failed"], "Deleting")
+        notebook.status = "Deleting"
+
+    def update_notebook_instance(self, notebook_instance_name: str, changes: dict[str, Any]) -> None:
+        """UpdateNotebookInstance: a stopped (or failed) instance is updated, then stopped again."""
+        notebook = self.get_notebook_instance(notebook_instance_name)
+        if notebook.status not in ("Stopped", "Failed"):
+            raise _transition_error(notebook, ["Stopped", "Failed"], "Updating")
+        volume = changes.get("VolumeSizeInGB")
+        if volume is not None and volume < notebook.volume_size_in_gb:
+            raise ValidationError(f"Volume size cannot be decreased from {notebook.volume_size_in_gb} GB to "
+                                  f"{volume} GB for Notebook Instance ({notebook.arn}).")
+        attributes = {
+            "InstanceType": "instance_type", "RoleArn": "role_arn", "VolumeSizeInGB": "volume_size_in_gb",
+            "LifecycleConfigName": "lifecycle_config_name",
+            "DefaultCodeRepository": "default_code_repository",
+            "AdditionalCodeRepositories": "additional_code_repositories",
+            "AcceleratorTypes": "accelerator_types", "RootAccess": "root_access",
+            "IpAddressType": "ip_address_type", "PlatformIdentifier": "platform_identifier",
+            "InstanceMetadataServiceConfiguration": "instance_metadata_service_configuration",
+        }
+        for key, attribute in attributes.items():
+            if changes.get(key) is not None:
+                notebook.__dict__[attribute] = changes[key]
+        disassociations = {
+            "DisassociateLifecycleConfig": "lifecycle_config_name",
+            "DisassociateDefaultCodeRepository": "default_code_repository",
+            "DisassociateAdditionalCodeRepositories": "additional_code_repositories",
+            "DisassociateAcceleratorTypes": "accelerator_types",
+        }
+        for key, attribute in disassociations.items():
+            if changes.get(key):
+                notebook.__dict__[attribute] = None
+        notebook.last_modified_time = utcnow()
+        notebook.status = "Updating"
+
+    # lifecycle configurations
+
+    def _lifecycle_config(self, name: str, verb: str) -> FakeSageMakerNotebookInstanceLifecycleConfig:
+        if name not in self.notebook_instance_lifecycle_configurations:
+            arn = FakeSageMakerNotebookInstanceLifecycleConfig.arn_formatter(name, self.account_id,
+                                                                             self.region_name)
+            raise ValidationError(f"Unable to {verb} Notebook Instance Lifecycle Config '{arn}'. "
+                                  "(Details: Notebook Instance Lifecycle Config does not exist.)")
+        return self.notebook_instance_lifecycle_configurations[name]
+
+    @paginate(pagination_model=_PAGINATION)
+    def list_notebook_instance_lifecycle_configs(
+        self, name_contains: str | None = None, sort_by: str | None = None, sort_order: str | None = None,
+        creation_time_after: datetime | None = None, creation_time_before: datetime | None = None,
+        last_modified_time_after: datetime | None = None, last_modified_time_before: datetime | None = None,
+    ) -> list[FakeSageMakerNotebookInstanceLifecycleConfig]:
+        configs = [
+            config for config in self.notebook_instance_lifecycle_configurations.values()
+            if (not name_contains or name_contains in config.notebook_instance_lifecycle_config_name)
+            and _within(config, creation_time_after, creation_time_before, "creation_time")
+            and _within(config, last_modified_time_after, last_modified_time_before, "last_modified_time")
+        ]
+        keys: dict[str, Callable[[Any], Any]] = {
+            "Name": lambda c: c.notebook_instance_lifecycle_config_name,
+            "LastModifiedTime": lambda c: c.last_modified_time,
+        }
+        return _sorted(configs, keys.get(sort_by or "", lambda c: c.creation_time), sort_order, "Ascending")
+
+    def update_notebook_instance_lifecycle_config(self, name: str, on_create: list[dict[str, str]] | None,
+                                                  on_start: list[dict[str, str]] | None) -> None:
+        config = self._lifecycle_config(name, "update")
+        if on_create is not None:
+            config.on_create = on_create
+        if on_start is not None:
+            config.on_start = on_start
+        config.last_modified_time = utcnow()
+
+    def create_presigned_notebook_instance_url(self, notebook_instance_name: str) -> str:
+        notebook = self.get_notebook_instance(notebook_instance_name)
+        return f"https://{notebook.url}?authToken={secrets.token_urlsafe(32)}"
+
+    # code repositories
+
+    def create_code_repository(self, name: str, git_config: dict[str, Any],
+                               tags: list[dict[str, str]] | None) -> CodeRepository:
+        if name in self.code_repositories:
+            duplicate_arn = self.code_repositories[name].arn
+            raise ValidationError(f"Cannot create a duplicate Code Repository ({duplicate_arn})")
+        repository = CodeRepository(name, git_config, tags, self.account_id, self.region_name)
+        self.code_repositories[name] = repository
+        return repository
+
+    def describe_code_repository(self, name: str) -> CodeRepository:
+        if name not in self.code_repositories:
+            arn = arn_formatter("code-repository", name, self.account_id, self.region_name)
+            raise ValidationError(f"Cannot find Code Repository ({arn})")
+        return self.code_repositories[name]
+
+    @paginate(pagination_model=_PAGINATION)
+    def list_code_repositories(
+        self, name_contains: str | None = None, sort_by: str | None = None, sort_order: str | None = None,
+        creation_time_after: datetime | None = None, creation_time_before: datetime | None = None,
+        last_modified_time_after: datetime | None = None, last_modified_time_before: datetime | None = None,
+    ) -> list[CodeRepository]:
+        repositories = [
+            repository for repository in self.code_repositories.values()
+            if (not name_contains or name_contains in repository.name)
+            and _within(repository, creation_time_after, creation_time_before, "creation_time")
+            and _within(repository, last_modified_time_after, last_modified_time_before, "last_modified_time")
+        ]
+        keys: dict[str, Callable[[Any], Any]] = {
+            "CreationTime": lambda r: r.creation_time, "LastModifiedTime": lambda r: r.last_modified_time,
+        }
+        return _sorted(repositories, keys.get(sort_by or "", lambda r: r.name), sort_order, "Ascending")
+
+    def update_code_repository(self, name: str, git_config: dict[str, Any] | None) -> CodeRepository:
+        repository = self.describe_code_repository(name)
+        if git_config and git_config.get("SecretArn"):
+            repository.git_config = {**repository.git_config, "SecretArn": git_config["SecretArn"]}
+        repository.last_modified_time = utcnow()
+        return repository
+
+    def delete_code_repository(self, name: str) -> None:
+        self.describe_code_repository(name)
+        del self.code_repositories[name]
+
+    # Studio: domains and user profiles
+
+    def _domain(self, domain_id: str) -> Domain:
+        if domain_id not in self.domains:
+            raise ResourceNotFound(f"Could not find domain '{domain_id}'.")
+        return self.domains[domain_id]
+
+    def update_domain(self, domain_id: str, params: dict[str, Any]) -> Domain:
+        domain = self._domain(domain_id)
+        domain.default_user_settings = _merged(domain.default_user_settings,
+                                               params.get("DefaultUserSettings"))
+        domain.default_space_settings = _merged(domain.default_space_settings,
+                                                params.get("DefaultSpaceSettings"))
+        settings = dict(params.get("DomainSettingsForUpdate") or {})
+        rstudio = settings.pop("RStudioServerProDomainSettingsForUpdate", None)
+        if rstudio is not None:
+            settings["RStudioServerProDomainSettings"] = rstudio
+        domain.domain_settings = _merged(domain.domain_settings, settings or None)
+        for key, attribute in {"AppSecurityGroupManagement": "app_security_group_management",
+                               "SubnetIds": "subnet_ids", "AppNetworkAccessType": "app_network_access_type",
+                               "TagPropagation": "tag_propagation", "VpcId": "vpc_id"}.items():
+            if params.get(key) is not None:
+                domain.__dict__[attribute] = params[key]
+        domain.last_modified_time = utcnow()
+        return domain
+
+    def delete_domain(self, domain_id: str, retention_policy: dict[str, str] | None) -> None:
+        """AWS refuses to delete a domain that still has user profiles."""
+        if domain_id not in self.domains:
+            raise ValidationError(message=f"Could not find domain '{domain_id}'.")
+        if any(key[0] == domain_id for key in self.user_profiles):
+            raise ResourceInUseException(f"Unable to delete Domain [{self.domains[domain_id].arn}] because "
+                                         "UserProfile(s) are associated with it.")
+        del self.domains[domain_id]
+
+    def list_studio_apps_or_spaces(self, domain_id_equals: str | None) -> list[dict[str, Any]]:
+        """ListApps / ListSpaces: the sandbox runs no Studio apps or spaces (it has no CreateApp or
+        CreateSpace), so both lists are empty; a named domain must exist, as on AWS."""
+        if domain_id_equals:
+            self._domain(domain_id_equals)
+        return []
+
+    def _user_profile(self, domain_id: str, name: str) -> UserProfile:
+        if (domain_id, name) not in self.user_profiles:
+            arn = arn_formatter("user-profile", f"{domain_id}/{name}", self.account_id, self.region_name)
+            raise ResourceNotFound(f"User profile [{arn}] does not exist.")
+        return self.user_profiles[(domain_id, name)]
+
+    def create_user_profile(self, domain_id: str, name: str, params: dict[str, Any]) -> UserProfile:
+        domain = self._domain(domain_id)
+        if (domain_id, name) in self.user_profiles:
+            raise ResourceInUseException(f"Resource Already Exists: UserProfile with name {name} already "
+                                         "exists. Choose a different name.")
+        has_sso = params.get("SingleSignOnUserIdentifier") is not None
+        if domain.auth_mode == "SSO" and not has_sso:
+            raise ValidationError("SingleSignOnUserIdentifier is required for a Domain with AuthMode SSO.")
+        if domain.auth_mode != "SSO" and (has_sso or params.get("SingleSignOnUserValue") is not None):
+            raise ValidationError("SingleSignOnUserIdentifier and SingleSignOnUserValue cannot be specified "
+                                  f"for a Domain with AuthMode {domain.auth_mode}.")
+        profile = UserProfile(domain_id, name, params, self.account_id, self.region_name)
+        self.user_profiles[(domain_id, name)] = profile
+        return profile
+
+    def describe_user_profile(self, domain_id: str, name: str) -> UserProfile:
+        return self._user_profile(domain_id, name)
+
+    @paginate(pagination_model=_PAGINATION)
+    def list_user_profiles(self, domain_id_equals: str | None = None, name_contains: str | None = None,
+                           sort_by: str | None = None, sort_order: str | None = None) -> list[UserProfile]:
+        profiles = [
+            profile for profile in self.user_profiles.values()
+            if (not domain_id_equals or profile.domain_id == domain_id_equals)
+            and (not name_contains or name_contains in profile.name)
+        ]
+        attribute = "last_modified_time" if sort_by == "LastModifiedTime" else "creation_time"
+        return _sorted(profiles, lambda p: getattr(p, attribute), sort_order, "Ascending")
+
+    def update_user_profile(self, domain_id: str, name: str,
+                            user_settings: dict[str, Any] | None) -> UserProfile:
+        profile = self._user_profile(domain_id, name)
+        profile.user_settings = _merged(profile.user_settings, user_settings)
+        profile.last_modified_time = utcnow()
+        return profile
+
+    def delete_user_profile(self, domain_id: str, name: str) -> None:
+        self._user_profile(domain_id, name)
+        del self.user_profiles[(domain_id, name)]
+
+    def create_presigned_domain_url(self, domain_id: str, name: str) -> str:
+        """Only IAM domains hand out presigned URLs; SSO users sign in through IAM Identity Center."""
+        domain = self._domain(domain_id)
+        self._user_profile(domain_id, name)
+        if domain.auth_mode != "IAM":
+            raise ValidationError(f"CreatePresignedDomainUrl is not supported for Domain {domain_id} with "
+                                  f"AuthMode {domain.auth_mode}.")
+        token = secrets.token_urlsafe(32)
+        return f"https://{domain_id}.studio.{self.region_name}.sagemaker.aws/auth?token={token}"
+
+    # tags
+
+    def _get_resource_from_arn(self, arn: str) -> Any:
+        """moto's lookup plus code repositories and user profiles (whose ARN has two path parts)."""
+        resource_type, _, name = arn.split(":", 5)[-1].partition("/")
+        resource: Any
+        if resource_type == "code-repository":
+            resource = self.code_repositories.get(name)
+        elif resource_type == "user-profile":
+            domain_id, _, profile = name.partition("/")
+            resource = self.user_profiles.get((domain_id, profile))
+        else:
+            try:
+                resource = self._moto_get_resource_from_arn(arn)
+            except (AttributeError, ValueError):  # a resource type moto does not tag
+                resource = None
+        if resource is None:
+            raise ValidationError(f"Could not find {resource_type} with name {name}")
+        if getattr(resource, "tags", None) is None:
+            resource.tags = []  # domains created without tags
+        return resource
+
+    def add_tags(self, arn: str, tags: list[dict[str, str]]) -> list[dict[str, str]]:
+        """AddTags overwrites the value of a key that exists (moto appends a duplicate)."""
+        resource = self._get_resource_from_arn(arn)
+        new = {tag["Key"]: tag for tag in tags}
+        resource.tags = [tag for tag in resource.tags if tag["Key"] not in new] + list(new.values())
+        return cast(list[dict[str, str]], resource.tags)
+
+
+# --- SageMaker response handlers -----------------------------------------------------------------
+
+class _SageMakerResponseExtensions(SageMakerResponse):
+    """Handlers copied onto moto's SageMakerResponse by patch_moto(): moto dispatches a call to the
+    method named after it (UpdateNotebookInstance -> update_notebook_instance). Never instantiated."""
+
+    _moto_create_notebook_instance = SageMakerResponse.create_notebook_instance
+
+    @property
+    def _sagelab_backend(self) -> _SageMakerBackendExtensions:
+        return cast(_SageMakerBackendExtensions, self.sagemaker_backend)
+
+    def _validated_params(self) -> dict[str, Any]:
+        params = dict(self.params or {})
+        _validate_input(self._get_action(), params)
+        return params
+
+    def create_notebook_instance(self) -> ActionResult:
+        """moto's create, plus the fields it drops and the defaults AWS fills in."""
+        params = self._validated_params()
+        result = self._moto_create_notebook_instance()
+        notebook = self._sagelab_backend.notebook_instances[params["NotebookInstanceName"]]
+        notebook.root_access = params.get("RootAccess") or "Enabled"
+        notebook.__dict__.update(
+            platform_identifier=params.get("PlatformIdentifier") or "notebook-al2-v2",
+            ip_address_type=params.get("IpAddressType") or "ipv4",
+            instance_metadata_service_configuration=params.get("InstanceMetadataServiceConfiguration")
+            or {"MinimumInstanceMetadataServiceVersion": "1"},
+        )
+        return result
+
+    def update_notebook_instance(self) -> ActionResult:
+        params = self._validated_params()
+        self._sagelab_backend.update_notebook_instance(params.pop("NotebookInstanceName"), params)
+        return EmptyResult()
+
+    def list_notebook_instance_lifecycle_configs(self) -> ActionResult:
+        params = self._validated_params()
+        configs, next_token = self._sagelab_backend.list_notebook_instance_lifecycle_configs(
+            name_contains=params.get("NameContains"), sort_by=params.get("SortBy"),
+            sort_order=params.get("SortOrder"), creation_time_after=params.get("CreationTimeAfter"),
+            creation_time_before=params.get("CreationTimeBefore"),
+            last_modified_time_after=params.get("LastModifiedTimeAfter"),
+            last_modified_time_before=params.get("LastModifiedTimeBefore"),
+            max_results=params.get("MaxResults"), next_token=params.get("NextToken"),
+        )
+        summaries = [{"NotebookInstanceLifecycleConfigName": c.notebook_instance_lifecycle_config_name,
+                      "NotebookInstanceLifecycleConfigArn": c.arn, "CreationTime": c.creation_time,
+                      "LastModifiedTime": c.last_modified_time} for c in configs]
+        return ActionResult({"NotebookInstanceLifecycleConfigs": summaries, "NextToken": next_token})
+
+    def update_notebook_instance_lifecycle_config(self) -> ActionResult:
+        params = self._validated_params()
+        self._sagelab_backend.update_notebook_instance_lifecycle_config(
+            params["NotebookInstanceLifecycleConfigName"], params.get("OnCreate"), params.get("OnStart"))
+        return EmptyResult()
+
+    def create_presigned_notebook_instance_url(self) -> ActionResult:
+        params = self._validated_params()
+        url = self._sagelab_backend.create_presigned_notebook_instance_url(params["NotebookInstanceName"])
+        return ActionResult({"AuthorizedUrl": url})
+
+    def create_code_repository(self) -> ActionResult:
+        params = self._validated_params()
+        repository = self._sagelab_backend.create_code_repository(
+            params["CodeRepositoryName"], params["GitConfig"], params.get("Tags"))
+        return ActionResult({"CodeRepositoryArn": repository.arn})
+
+    def describe_code_repository(self) -> ActionResult:
+        params = self._validated_params()
+        repository = self._sagelab_backend.describe_code_repository(params["CodeRepositoryName"])
+        return ActionResult(repository.describe())
+
+    def list_code_repositories(self) -> ActionResult:
+        params = self._validated_params()
+        repositories, next_token = self._sagelab_backend.list_code_repositories(
+            name_contains=params.get("NameContains"), sort_by=params.get("SortBy"),
+            sort_order=params.get("SortOrder"), creation_time_after=params.get("CreationTimeAfter"),
+            creation_time_before=params.get("CreationTimeBefore"),
+            last_modified_time_after=params.get("LastModifiedTimeAfter"),
+            last_modified_time_before=params.get("LastModifiedTimeBefore"),
+            max_results=params.get("MaxResults"), next_token=params.get("NextToken"),
+        )
+        return ActionResult({"CodeRepositorySummaryList": [r.describe() for r in repositories],
+                             "NextToken": next_token})
+
+    def update_code_repository(self) -> ActionResult:
+        params = self._validated_params()
+        repository = self._sagelab_backend.update_code_repository(params["CodeRepositoryName"],
+                                                                  params.get("GitConfig"))
+        return ActionResult({"CodeRepositoryArn": repository.arn})
+
+    def delete_code_repository(self) -> ActionResult:
+        params = self._validated_params()
+        self._sagelab_backend.delete_code_repository(params["CodeRepositoryName"])
+        return EmptyResult()
+
+    def update_domain(self) -> ActionResult:
+        params = self._validated_params()
+        domain = self._sagelab_backend.update_domain(params["DomainId"], params)
+        return ActionResult({"DomainArn": domain.arn})
+
+    def create_user_profile(self) -> ActionResult:
+        params = self._validated_params()
+        profile = self._sagelab_backend.create_user_profile(params["DomainId"], params["UserProfileName"],
+                                                            params)
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def describe_user_profile(self) -> ActionResult:
+        params = self._validated_params()
+        profile = self._sagelab_backend.describe_user_profile(params["DomainId"], params["UserProfileName"])
+        return ActionResult(profile.describe())
+
+    def list_user_profiles(self) -> ActionResult:
+        params = self._validated_params()
+        profiles, next_token = self._sagelab_backend.list_user_profiles(
+            domain_id_equals=params.get("DomainIdEquals"),
+            name_contains=params.get("UserProfileNameContains"),
+            sort_by=params.get("SortBy"), sort_order=params.get("SortOrder"),
+            max_results=params.get("MaxResults"), next_token=params.get("NextToken"),
+        )
+        return ActionResult({"UserProfiles": [p.summary() for p in profiles], "NextToken": next_token})
+
+    def update_user_profile(self) -> ActionResult:
+        params = self._validated_params()
+        profile = self._sagelab_backend.update_user_profile(params["DomainId"], params["UserProfileName"],
+                                                            params.get("UserSettings"))
+        return ActionResult({"UserProfileArn": profile.arn})
+
+    def delete_user_profile(self) -> ActionResult:
+        params = self._validated_params()
+        self._sagelab_backend.delete_user_profile(params["DomainId"], params["UserProfileName"])
+        return EmptyResult()
+
+    def list_apps(self) -> ActionResult:
+        params = self._validated_params()
+        apps = self._sagelab_backend.list_studio_apps_or_spaces(params.get("DomainIdEquals"))
+        return ActionResult({"Apps": apps})
+
+    def list_spaces(self) -> ActionResult:
+        params = self._validated_params()
+        spaces = self._sagelab_backend.list_studio_apps_or_spaces(params.get("DomainIdEquals"))
+        return ActionResult({"Spaces": spaces})
+
+    def create_presigned_domain_url(self) -> ActionResult:
+        params = self._validated_params()
+        url = self._sagelab_backend.create_presigned_domain_url(params["DomainId"], params["UserProfileName"])
+        return ActionResult({"AuthorizedUrl": url})
+
+
+class _IamResponseExtensions(IamResponse):
+    """IAM handlers copied onto moto's IamResponse by patch_moto(). Never instantiated."""
+
+    def list_service_specific_credentials(self) -> ActionResult:
+        """No service-specific credentials exist in the sandbox; amazon.aws iam_user state=absent lists
+        them before deleting a user. The named user must exist (NoSuchEntity otherwise)."""
+        user_name = self._get_param("UserName")
+        if user_name:
+            self.backend.get_user(user_name)
+        return ActionResult({"ServiceSpecificCredentials": []})
+
+
+# --- patching ------------------------------------------------------------------------------------
+
+_patch_lock = threading.Lock()
+
+
+def _copy_members(source: type, target: type) -> None:
+    for name, member in vars(source).items():
+        if not (name.startswith("__") and name.endswith("__")):
+            setattr(target, name, member)
+
+
+def patch_moto() -> None:
+    """Add the sandbox's calls and rules to moto's classes, once per process (idempotent), and set the
+    notebook status transitions from $SAGELAB_SANDBOX_TRANSITION_SECONDS (re-read on every call)."""
+    seconds = transition_seconds()
+    transition = {"progression": "time", "seconds": seconds} if seconds else {"progression": "immediate"}
+    state_manager.register_default_transition(NOTEBOOK_MODEL, transition)
+    with _patch_lock:
+        if getattr(SageMakerModelBackend, "_sagelab_patched", False):
+            return
+        # Models are patched with plain functions: subclassing them would register the subclass in
+        # moto's model tracking and CloudFormation resource map.
+        notebook_class = cast(Any, FakeSagemakerNotebookInstance)
+        notebook_class.status = property(_get_notebook_status, _set_notebook_status)
+        notebook_class.start = _notebook_start
+        notebook_class.stop = _notebook_stop
+        notebook_class.to_dict = _notebook_to_dict
+        notebook_class.validate_instance_type = _instance_type_checked_against_model
+        cast(Any, Domain).describe = _domain_describe
+        _copy_members(_SageMakerResponseExtensions, SageMakerResponse)
+        _copy_members(_IamResponseExtensions, IamResponse)
+        _copy_members(_SageMakerBackendExtensions, SageMakerModelBackend)
+        cast(Any, SageMakerModelBackend)._sagelab_patched = True
+
+
+# --- fault injection and the sandbox's own endpoints ----------------------------------------------
+
+_DEFAULT_FAULT_CODES = {400: "ThrottlingException", 429: "ThrottlingException", 500: "InternalFailure",
+                        503: "ServiceUnavailable"}
+_DEFAULT_FAULT_MESSAGES = {"ThrottlingException": "Rate exceeded", "Throttling": "Rate exceeded",
+                           "ServiceUnavailable": "Service is unavailable. Please try again later."}
+_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/,]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+
+
+class FaultInjector:
+    """Failures queued for the next matching requests, as AWS throttling or server errors look.
+
+    A fault is {"service": signing name or "*", "operation": name or "*", "status": 400|429|5xx,
+    "code": error code, "message": text, "count": N}. Operations are known for JSON and query
+    protocols (SageMaker, IAM, STS, ...); REST services (S3, Scheduler) match only operation "*".
+    """
+
+    def __init__(self) -> None:
+        self._faults: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def add(self, spec: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(spec) - {"service", "operation", "status", "code", "message", "count"}
+        if unknown:
+            raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+        status, count = spec.get("status", 400), spec.get("count", 1)
+        if not isinstance(status, int) or not 400 <= status <= 599:
+            raise ValueError("status must be an HTTP error status (400-599)")
+        if not isinstance(count, int) or count < 1:
+            raise ValueError("count must be a positive integer")
+        code = spec.get("code") or _DEFAULT_FAULT_CODES.get(status, "InternalFailure")
+        fault = {"service": spec.get("service", "*"), "operation": spec.get("operation", "*"),
+                 "status": status, "code": code, "count": count,
+                 "message": spec.get("message") or _DEFAULT_FAULT_MESSAGES.get(code, "Internal failure")}
+        with self._lock:
+            self._faults.append(fault)
+        return dict(fault)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def active(self) -> bool:
+        return bool(self._faults)
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(fault) for fault in self._faults]
+
+    def take(self, service: str, operation: str) -> dict[str, Any] | None:
+        """The first fault matching this request, counted down (and dropped when used up)."""
+        with self._lock:
+            for fault in self._faults:
+                if fault["service"] in ("*", service) and fault["operation"] in ("*", operation):
+                    fault["count"] -= 1
+                    if fault["count"] == 0:
+                        self._faults.remove(fault)
+                    return dict(fault)
+        return None
+
+
+def _classify(environ: dict[str, Any]) -> tuple[str, str, str]:
+    """(signing service, operation, wire protocol: json|query|s3) of an AWS request."""
+    scope = _CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+    service = scope.group(1) if scope else ""
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    if target:
+        return service, target.rpartition(".")[2], "json"
+    action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
+    if not action and environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = BytesIO(body)  # moto reads the body again
+        action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+    if action:
+        return service, action[0], "query"
+    return service, "", "s3" if service == "s3" else "json"
+
+
+def _error_response(fault: dict[str, Any], protocol: str) -> Response:
+    request_id = str(uuid.uuid4())
+    code, message, status = fault["code"], fault["message"], fault["status"]
+    if protocol == "json":
+        body = json.dumps({"__type": code, "message": message})
+        return Response(body, status, {"x-amzn-RequestId": request_id, "x-amzn-ErrorType": code},
+                        content_type="application/x-amz-json-1.1")
+    error = f"<Code>{escape(code)}</Code><Message>{escape(message)}</Message>"
+    if protocol == "s3":
+        body = f"<Error>{error}<RequestId>{request_id}</RequestId></Error>"
+        return Response(body, status, {"x-amz-request-id": request_id}, content_type="application/xml")
+    kind = "Sender" if status < 500 else "Receiver"
+    body = (f"<ErrorResponse><Error><Type>{kind}</Type>{error}</Error>"
+            f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+    return Response(body, status, {"x-amzn-RequestId": request_id}, content_type="text/xml")
+
+
+class SandboxApp:
+    """WSGI front of the moto server: the sandbox's endpoints under API_PREFIX, then injected faults,
+    then moto (whose /moto-api/ stays reachable).
+
+    GET  ping           {"sandbox": "sagelab", "pid": ...}: tells a live sandbox from anything else
+    GET/POST/DELETE faults   list / queue (JSON body, see FaultInjector) / clear injected faults
+    POST fail-notebook  {"name", "reason", "region"?, "account"?}: put a notebook instance in Failed
+    """
+
+    def __init__(self, moto_app: Callable[..., Any]) -> None:
+        self.moto_app = moto_app
+        self.faults = FaultInjector()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(API_PREFIX):
+            return self._api(Request(environ), path[len(API_PREFIX):].strip("/"))(environ, start_response)
+        if self.faults.active and not path.startswith("/moto-api/"):
+            service, operation, protocol = _classify(environ)
+            fault = self.faults.take(service, operation)
+            if fault:
+                return _error_response(fault, protocol)(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+    def _api(self, request: Request, name: str) -> Response:
+        try:
+            if name == "ping" and request.method == "GET":
+                return _json_response({"sandbox": "sagelab", "pid": os.getpid()})
+            if name == "faults" and request.method == "GET":
+                return _json_response({"faults": self.faults.pending()})
+            if name == "faults" and request.method == "POST":
+                return _json_response(self.faults.add(_json_body(request)), 201)
+            if name == "faults" and request.method == "DELETE":
+                self.faults.clear()
+                return _json_response({"faults": []})
+            if name == "fail-notebook" and request.method == "POST":
+                return _fail_notebook(_json_body(request))
+        except ValueError as exc:
+            return _json_response({"error": str(exc)}, 400)
+        return _json_response({"error": f"no such sandbox endpoint: {request.method} {request.path}"}, 404)
+
+
+def _json_response(data: dict[str, Any], status: int = 200) -> Response:
+    return Response(json.dumps(data), status, content_type="application/json")
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    try:
+        data = json.loads(request.get_data(as_text=True) or "{}")
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"the body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("the body must be a JSON object")
+    return data
+
+
+def _fail_notebook(spec: dict[str, Any]) -> Response:
+    """Put a notebook instance in Failed with a FailureReason, as AWS does when e.g. a lifecycle
+    script fails; it stays there until started, updated or deleted."""
+    if not spec.get("name"):
+        raise ValueError("name is required")
+    backend = sagemaker_backends[spec.get("account", DEFAULT_ACCOUNT_ID)][spec.get("region", SANDBOX_REGION)]
+    notebook = backend.notebook_instances.get(spec["name"])
+    if notebook is None:
+        return _json_response({"error": f"no notebook instance named {spec['name']}"}, 404)
+    notebook.status = "Failed"
+    reason = notebook.__dict__["failure_reason"] = spec.get("reason") or "Notebook Instance failed."
+    return _json_response({"name": spec["name"], "status": "Failed", "reason": reason})
+
+
+# --- serving ------------------------------------------------------------------------------------
+
+def _endpoint_url(port: int, host: str = HOST) -> str:
+    return f"http://{host}:{port}"
+
+
+def _make_server(host: str, port: int) -> BaseWSGIServer:
+    patch_moto()
+    app = SandboxApp(DomainDispatcherApplication(create_backend_app))
+    return make_server(host, port, app, threaded=True, request_handler=MotoRequestHandler)
+
+
+def serve(host: str = HOST, port: int = 0) -> None:
+    """Serve the sandbox until the process ends (port 0: any free port); announce the endpoint on stdout.
+
+    AWS managed policies (AmazonSageMakerFullAccess, ...) are loaded unless the environment says
+    otherwise: the book's execution role attaches them.
+    """
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    server = _make_server(host, port)
+    print(f"{READY_PREFIX}{_endpoint_url(server.server_port, host)}", flush=True)
+    server.serve_forever()
+
+
+@contextmanager
+def running(port: int = 0) -> Iterator[str]:
+    """An in-process sandbox on a thread, for tests; yields its endpoint URL.
+
+    moto's state and the patches are per process: they are shared with anything else using moto in the
+    process. Unlike serve(), AWS managed policies load only if MOTO_IAM_LOAD_MANAGED_POLICIES says so.
+    """
+    server = _make_server(HOST, port)
+    thread = threading.Thread(target=server.serve_forever, name="sagelab-sandbox", daemon=True)
+    thread.start()
+    try:
+        yield _endpoint_url(server.server_port)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
