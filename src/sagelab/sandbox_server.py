@@ -19,7 +19,7 @@ import re
 import secrets
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from functools import cache
@@ -205,6 +205,16 @@ def _within(item: Any, after: datetime | None, before: datetime | None, attribut
     return (after is None or value > after) and (before is None or value < before)
 
 
+def _listed(items: Iterable[Any], name_of: Callable[[Any], str], name_contains: str | None,
+            created: tuple[datetime | None, datetime | None],
+            modified: tuple[datetime | None, datetime | None]) -> list[Any]:
+    """The filters the SageMaker List calls share: a name substring, then creation and last-modified
+    time windows (CreationTimeAfter/Before, LastModifiedTimeAfter/Before)."""
+    return [item for item in items
+            if (not name_contains or name_contains in name_of(item))
+            and _within(item, *created, "creation_time") and _within(item, *modified, "last_modified_time")]
+
+
 def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any] | None:
     """Update calls replace the top-level settings they name and keep the others."""
     if update is None:
@@ -379,12 +389,10 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         creation_time_after: datetime | None = None, creation_time_before: datetime | None = None,
         last_modified_time_after: datetime | None = None, last_modified_time_before: datetime | None = None,
     ) -> list[FakeSageMakerNotebookInstanceLifecycleConfig]:
-        configs = [
-            config for config in self.notebook_instance_lifecycle_configurations.values()
-            if (not name_contains or name_contains in config.notebook_instance_lifecycle_config_name)
-            and _within(config, creation_time_after, creation_time_before, "creation_time")
-            and _within(config, last_modified_time_after, last_modified_time_before, "last_modified_time")
-        ]
+        configs = _listed(self.notebook_instance_lifecycle_configurations.values(),
+                          lambda c: c.notebook_instance_lifecycle_config_name, name_contains,
+                          (creation_time_after, creation_time_before),
+                          (last_modified_time_after, last_modified_time_before))
         keys: dict[str, Callable[[Any], Any]] = {
             "Name": lambda c: c.notebook_instance_lifecycle_config_name,
             "LastModifiedTime": lambda c: c.last_modified_time,
@@ -427,12 +435,9 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         creation_time_after: datetime | None = None, creation_time_before: datetime | None = None,
         last_modified_time_after: datetime | None = None, last_modified_time_before: datetime | None = None,
     ) -> list[CodeRepository]:
-        repositories = [
-            repository for repository in self.code_repositories.values()
-            if (not name_contains or name_contains in repository.name)
-            and _within(repository, creation_time_after, creation_time_before, "creation_time")
-            and _within(repository, last_modified_time_after, last_modified_time_before, "last_modified_time")
-        ]
+        repositories = _listed(self.code_repositories.values(), lambda r: r.name, name_contains,
+                               (creation_time_after, creation_time_before),
+                               (last_modified_time_after, last_modified_time_before))
         keys: dict[str, Callable[[Any], Any]] = {
             "CreationTime": lambda r: r.creation_time, "LastModifiedTime": lambda r: r.last_modified_time,
         }
