@@ -229,6 +229,19 @@ class Deadline:
         return max(0.0, self.end - time.monotonic())
 
 
+class Resource:
+    """What each SageMaker resource a module manages starts with: the module and its parameters, the API
+    wrapper, one deadline shared by every wait of the run, and the AWS calls made (planned, in check mode)."""
+
+    def __init__(self, module, api):
+        self.module = module
+        self.api = api
+        self.params = module.params
+        self.name = module.params["name"]
+        self.deadline = Deadline(module.params["wait_timeout"])
+        self.actions = []
+
+
 def wait_for(module, fetch, done, deadline, what, first_delay=0.5, max_delay=15.0, **fail_extra):
     """Poll fetch() until done(result) is true; fail_json when the deadline passes.
 

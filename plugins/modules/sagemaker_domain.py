@@ -258,7 +258,7 @@ diff:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    Deadline,
+    Resource,
     SageMakerApi,
     domain_describe,
     find_domains,
@@ -440,14 +440,9 @@ def merged_settings(current, wanted):
 
 # --- the domain --------------------------------------------------------------------------------------
 
-class Domain:
+class Domain(Resource):
     def __init__(self, module, api):
-        self.module = module
-        self.api = api
-        self.params = module.params
-        self.name = module.params["name"]
-        self.deadline = Deadline(module.params["wait_timeout"])
-        self.actions = []
+        super().__init__(module, api)
         self.adopted = False
 
     def act(self, operation, action, **params):

@@ -382,7 +382,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: E40
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     AWS_ERRORS,
-    Deadline,
+    Resource,
     SageMakerApi,
     tag_changes,
     tags_after,
@@ -703,16 +703,8 @@ def creation_settings(wanted):
 
 # --- the notebook instance ---------------------------------------------------------------------------------
 
-class NotebookInstance:
+class NotebookInstance(Resource):
     """Reads, plans and applies one notebook instance; every wait shares one deadline."""
-
-    def __init__(self, module, api):
-        self.module = module
-        self.api = api
-        self.params = module.params
-        self.name = module.params["name"]
-        self.deadline = Deadline(module.params["wait_timeout"])
-        self.actions = []
 
     # reading and waiting
 

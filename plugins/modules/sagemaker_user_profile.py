@@ -202,7 +202,7 @@ diff:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    Deadline,
+    Resource,
     SageMakerApi,
     resolve_domain,
     resolve_role,
@@ -276,14 +276,9 @@ def differs(key, current, wanted):
     return current != wanted
 
 
-class UserProfile:
+class UserProfile(Resource):
     def __init__(self, module, api):
-        self.module = module
-        self.api = api
-        self.params = module.params
-        self.name = module.params["name"]
-        self.deadline = Deadline(module.params["wait_timeout"])
-        self.actions = []
+        super().__init__(module, api)
         self.domain_id = None
 
     def describe(self):
