@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -19,8 +20,10 @@ from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, p
 from sagelab.target import DEFAULT_REGION, AwsTarget, choose, local_user
 
 PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml",
-             "aws_access": "playbooks/aws_access.yml"}
-ROUTES = ["venv"]  # `conda` comes later
+             "aws_access": "playbooks/aws_access.yml", "up_aws": "playbooks/up_aws.yml",
+             "studio": "playbooks/studio.yml", "down": "playbooks/teardown.yml"}
+STUDIO_DOMAIN = "sagelab-studio"  # the studio role's default domain name
+ROUTES = ["venv", "conda"]
 SDK_MAJORS = [2, 3]
 
 
@@ -72,8 +75,64 @@ def build_parser() -> argparse.ArgumentParser:
                      help="only the workstation: no AWS side, no AWS CLI check")
     up.add_argument("--region", default=DEFAULT_REGION,
                     help=f"AWS region (default: {DEFAULT_REGION}, the book's)")
+    _add_aws_parsers(sub)
     _add_sandbox_parser(sub)
     return parser
+
+
+def _add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", metavar="NAME", help="use the real AWS account of this configured "
+                        "profile (default: the embedded sandbox, as `sagelab up`)")
+    parser.add_argument("--region", default=DEFAULT_REGION,
+                        help=f"AWS region (default: {DEFAULT_REGION}, the book's)")
+
+
+def _add_playbook_options(parser: argparse.ArgumentParser) -> None:
+    _add_target_options(parser)
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], metavar="VARS",
+                        help="as ansible-playbook -e: key=value ..., a JSON/YAML string or @file; repeatable")
+    parser.add_argument("-C", "--check", action="store_true", help="dry run: list what would change")
+    parser.add_argument("-D", "--diff", action="store_true", help="show changes (ansible-playbook --diff)")
+    parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="show Ansible's output; -vv and more also raise Ansible's verbosity")
+    parser.set_defaults(route=None, sdk=None, playbook=None, report=None)
+
+
+def _add_aws_parsers(sub: Any) -> None:
+    """`studio up|open|down`, `cost` and `down`: the AWS side only, on the target `up` uses."""
+    help_ = "SageMaker Studio: the domain and your user profile (playbooks/studio.yml)"
+    studio = sub.add_parser("studio", help=help_, description=help_)
+    actions = studio.add_subparsers(dest="studio_command", required=True, metavar="ACTION",
+                                    parser_class=_Parser)
+    _add_playbook_options(actions.add_parser("up", help="ensure the Studio domain and your user profile"))
+    down = actions.add_parser("down", help="delete the Studio domain with its apps, spaces and user profiles")
+    _add_playbook_options(down)
+    down.add_argument("--delete-data", action="store_true",
+                      help="also delete the home EFS volume (users' files)")
+    open_ = actions.add_parser("open",
+                               help="print a presigned URL that opens Studio as a user (valid 5 minutes)")
+    _add_target_options(open_)
+    open_.add_argument("--user", metavar="PROFILE", help="the user profile (default: yours)")
+    open_.add_argument("--domain", default=STUDIO_DOMAIN,
+                       help=f"the domain's name (default: {STUDIO_DOMAIN}, else the region's only domain)")
+    open_.add_argument("--json", action="store_true", help="print one JSON document")
+
+    help_ = ("what sagelab's running notebook instances and Studio apps cost per hour and in 30 days, "
+             "by Owner and Project")
+    cost = sub.add_parser("cost", help=help_, description=help_)
+    _add_target_options(cost)
+    cost.add_argument("--prices", type=Path, metavar="FILE",
+                      help="price table to use instead of the Price List API (default on real AWS) or "
+                      "the one shipped in data/sagemaker_prices.yml")
+    cost.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
+
+    help_ = ("remove everything tagged ManagedBy=sagelab in dependency order (playbooks/teardown.yml); "
+             "buckets and home EFS volumes stay unless --delete-data")
+    down = sub.add_parser("down", help=help_, description=help_)
+    _add_playbook_options(down)
+    down.add_argument("--delete-data", action="store_true",
+                      help="also empty and delete the buckets and the Studio home EFS volumes (data is lost)")
 
 
 def _add_sandbox_parser(sub: Any) -> None:
@@ -155,16 +214,9 @@ class Step:
     request: PlaybookRequest
 
 
-def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
-    """`sagelab up`: the AWS side (sandbox or --profile) for the local user, then this workstation."""
-    local = [str(home / DEFAULT_INVENTORY)]
-    if args.playbook:  # tests: one playbook on this machine
-        return [Step("up", _request(args, home, "", inventories=local))], None
-    user = local_user()
-    if args.no_aws:
-        workstation = _request(args, home, PLAYBOOKS["workstation"], inventories=local)
-        workstation.vars["sagelab_aws_cli_enabled"] = False
-        return [Step("workstation", workstation)], None
+def _aws_target(args: argparse.Namespace, home: Path, err: Console) -> tuple[AwsTarget, dict[str, str]]:
+    """Where the AWS side goes (the sandbox, started when none runs, unless --profile) and the environment
+    for its playbooks; says so on stderr."""
     target = choose(args.profile, args.region)
     client_env: dict[str, str] = {}
     if target.kind == "sandbox":
@@ -175,18 +227,64 @@ def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[
         client_env = sandbox.client_env(state["endpoint_url"], target.region)
     err.print(f"AWS side: {target.describe()} — {target.reason}.", markup=False, highlight=False,
               soft_wrap=True)
-    people = {"iam_users_list": [{"name": user}], "sagelab_owner": user}
-    access = _request(args, home, PLAYBOOKS["aws_access"], inventories=local)
-    access.vars.update(target.playbook_vars(), **people)
-    access.env.update(target.admin_env(client_env))
+    return target, target.admin_env(client_env)
+
+
+def resource_name(user: str) -> str:
+    """A SageMaker name for the local user (letters, digits, hyphens): their user profile."""
+    return re.sub(r"[^a-zA-Z0-9]+", "-", user).strip("-")[:63].strip("-") or "data-scientist"
+
+
+def _people(user: str) -> dict[str, Any]:
+    """The local user as the data scientist, the owner of what `up` makes and of its Studio profile."""
+    notebook = f"sagelab-{resource_name(user)}"[:49].rstrip("-")  # schedules add up to 15 characters
+    return {"iam_users_list": [{"name": user}], "sagelab_owner": user, "sagelab_cost_owner": user,
+            "studio_user_profiles": [resource_name(user)], "notebook_instance_name": notebook,
+            "notebook_instance_presigned_url": False}
+
+
+def _aws_step(name: str, args: argparse.Namespace, home: Path, playbook: str, target: AwsTarget,
+              env: dict[str, str], **vars_: Any) -> Step:
+    request = _request(args, home, playbook, inventories=[str(home / DEFAULT_INVENTORY)])
+    request.vars.update(target.playbook_vars(), **_people(local_user()), **vars_)
+    request.env.update(env)
+    return Step(name, request)
+
+
+def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
+    """`sagelab up`: the AWS side (sandbox or --profile) for the local user — bucket, roles, IAM user, a
+    notebook instance with its night stop, the Studio domain and profile — then this workstation."""
+    local = [str(home / DEFAULT_INVENTORY)]
+    if args.playbook:  # tests: one playbook on this machine
+        return [Step("up", _request(args, home, "", inventories=local))], None
+    if args.no_aws:
+        workstation = _request(args, home, PLAYBOOKS["workstation"], inventories=local)
+        workstation.vars["sagelab_aws_cli_enabled"] = False
+        return [Step("workstation", workstation)], None
+    target, env = _aws_target(args, home, err)
+    access = _aws_step("aws_access", args, home, PLAYBOOKS["up_aws"], target, env)
     workstation = _request(args, home, PLAYBOOKS["workstation"], inventories=local)
-    workstation.vars.update(target.playbook_vars(), **people)
-    return [Step("aws_access", access), Step("workstation", workstation)], target
+    workstation.vars.update(target.playbook_vars(), **_people(local_user()))
+    return [access, Step("workstation", workstation)], target
+
+
+def _aws_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget]:
+    """`studio up|down` and `down`: one AWS playbook on the target."""
+    target, env = _aws_target(args, home, err)
+    delete_data = getattr(args, "delete_data", False)
+    if args.command == "down":
+        return [_aws_step("down", args, home, PLAYBOOKS["down"], target, env,
+                          teardown_delete_data=delete_data)], target
+    state = "present" if args.studio_command == "up" else "absent"
+    return [_aws_step("studio", args, home, PLAYBOOKS["studio"], target, env, studio_state=state,
+                      studio_retain_home_efs=not delete_data)], target
 
 
 def _steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
     if args.command == "up":
         return _up_steps(args, home, err)
+    if args.command in ("studio", "down"):
+        return _aws_steps(args, home, err)
     return [Step(args.command, _request(args, home, PLAYBOOKS[args.command]))], None
 
 
@@ -203,6 +301,59 @@ def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Co
     return result
 
 
+def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> int:
+    """A presigned URL straight from boto3: it never passes through Ansible, so never lands in the
+    runner's artifacts or a log. Printed on stdout only."""
+    from sagelab import cost
+
+    sm = cost.client(target)
+    domains = sm.list_domains().get("Domains", [])
+    named = [d for d in domains if d["DomainName"] == args.domain]
+    if not named and args.domain == STUDIO_DOMAIN and len(domains) == 1:
+        named = domains  # the studio role adopts the region's only domain
+    if not named:
+        listed = ", ".join(d["DomainName"] for d in domains) or "none"
+        raise ValueError(f"--domain: no Studio domain called {args.domain} in {target.region} (domains: "
+                         f"{listed}); create it with `sagelab studio up`")
+    user = args.user or resource_name(local_user())
+    url = sm.create_presigned_domain_url(DomainId=named[0]["DomainId"], UserProfileName=user,
+                                         ExpiresInSeconds=300)["AuthorizedUrl"]
+    if args.json:
+        report.print_json({"domain_id": named[0]["DomainId"], "user_profile": user, "url": url}, out)
+    else:
+        out.print(url, markup=False, highlight=False, soft_wrap=True)
+    return report.EXIT_OK
+
+
+def _cost(args: argparse.Namespace, home: Path, target: AwsTarget, out: Console) -> int:
+    from sagelab import cost
+
+    resources = cost.running_resources(cost.client(target))
+    prices = cost.choose_prices(target, args.prices or home / cost.TABLE, resources, args.prices is not None)
+    doc = cost.build(target, resources, prices)
+    if args.json:
+        report.print_json(doc, out)
+    else:
+        cost.print_report(doc, out)
+    return report.EXIT_OK
+
+
+def _direct(args: argparse.Namespace, home: Path, out: Console, err: Console) -> int:
+    """`cost` and `studio open`: AWS API calls from the CLI itself, no playbook."""
+    import botocore.exceptions
+
+    try:
+        target, _ = _aws_target(args, home, err)
+        return _cost(args, home, target, out) if args.command == "cost" else _studio_open(args, target, out)
+    except ValueError as exc:  # bad options, a price table that lacks a type (sagelab.cost.CostError)
+        err.print(f"sagelab: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        err.print(redact(f"sagelab: error: {exc}"), markup=False, highlight=False, soft_wrap=True)
+    except Exception as exc:  # a sandbox that did not start
+        err.print(redact(f"sagelab: error: {exc}"), markup=False, highlight=False, soft_wrap=True)
+    return report.EXIT_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -214,6 +365,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Console(width=200)  # logs and pipes: do not squeeze the table into 80 columns
     if args.command == "sandbox":
         return _sandbox(args, home, out, err)
+    if args.command == "cost" or getattr(args, "studio_command", "") == "open":
+        return _direct(args, home, out, err)
     if args.playbook and not args.playbook.is_file():
         err.print(f"sagelab: error: no such playbook: {args.playbook}", markup=False)
         return report.EXIT_ERROR

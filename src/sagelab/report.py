@@ -51,20 +51,33 @@ def build_document(result: PlaybookResult) -> dict[str, Any]:
     return redact_data(doc)
 
 
+AWS_STEPS = ("aws_access", "studio", "down")  # the CLI's steps that run an AWS playbook
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def aws_summary(target: Any, steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The AWS side of `sagelab up`: where it went, what the aws_access run did, what it made."""
+    """The AWS side of `sagelab up`, `studio` and `down`: where it went, what each AWS playbook run did,
+    what it made (reports/aws/summary.json) or removed (reports/aws/teardown.json)."""
     summary: dict[str, Any] = {"target": target.kind, "region": target.region, "profile": target.profile,
                                "endpoint_url": target.endpoint_url, "reason": target.reason}
-    access = steps.get("aws_access")
-    if access:
-        hosts = access["hosts"].values()
-        summary["aws_access"] = {"status": access["status"], "changed": sum(h["changed"] for h in hosts),
-                                 "failed": any(h["failed"] or h["unreachable"] for h in hosts)}
-        path = Path(access["artifacts"]) / "reports" / "aws" / "summary.json"
-        try:
-            summary["resources"] = json.loads(path.read_text())
-        except (OSError, ValueError):
-            summary["resources"] = {}
+    for name in AWS_STEPS:
+        step = steps.get(name)
+        if not step:
+            continue
+        hosts = step["hosts"].values()
+        summary[name] = {"status": step["status"], "changed": sum(h["changed"] for h in hosts),
+                         "failed": any(h["failed"] or h["unreachable"] for h in hosts)}
+        written = Path(step["artifacts"]) / "reports" / "aws"
+        summary.setdefault("resources", {}).update(_read_json(written / "summary.json"))
+        if name == "down":
+            summary["teardown"] = _read_json(written / "teardown.json")
     return redact_data(summary)
 
 
@@ -92,35 +105,48 @@ def _print_aws(aws: dict[str, Any], console: Console) -> None:
     where = (f"embedded sandbox {aws['endpoint_url']}" if aws["target"] == "sandbox"
              else f"AWS profile {aws['profile']}")
     line = Text.assemble(("AWS side ", "bold"), f"{where} ({aws['region']})")
-    access = aws.get("aws_access")
-    if access:
-        bad = access["failed"] or access["status"] != "successful"
-        line.append(f"  aws_access: {access['status']}, changed {access['changed']}",
-                    "red" if bad else "green")
+    for name in AWS_STEPS:
+        step = aws.get(name)
+        if step:
+            bad = step["failed"] or step["status"] != "successful"
+            line.append(f"  {name}: {step['status']}, changed {step['changed']}", "red" if bad else "green")
     console.print(line, soft_wrap=True)
     for key, value in (aws.get("resources") or {}).items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         console.print(Text.assemble(f"  {key.replace('_', ' ')}: ", (shown, "bold")), soft_wrap=True)
+    teardown = aws.get("teardown")
+    if teardown:
+        verb = "would remove" if teardown.get("check") else "removed"
+        gone = {k: v for k, v in (teardown.get("removes") or {}).items() if v}
+        console.print(Text.assemble(("Teardown ", "bold"), f"{verb}: " if gone else f"{verb} nothing"),
+                      soft_wrap=True)
+        for key, value in gone.items():
+            console.print(Text.assemble(f"  {key.replace('_', ' ')}: ", (", ".join(map(str, value)), "bold")),
+                          soft_wrap=True)
+        kept = {k: v for k, v in (teardown.get("kept") or {}).items() if v}
+        for key, value in kept.items():
+            console.print(Text.assemble(f"  kept ({key.replace('_', ' ')}): ", ", ".join(map(str, value)),
+                                        " - --delete-data removes them"), soft_wrap=True)
 
 
 def print_table(doc: dict[str, Any], console: Console) -> None:
     table = Table(title=f"sagelab: {doc['playbook']}", title_justify="left")
-    for column in ("host", "ok", "changed", "failed/unreachable", "route", *VERSION_PACKAGES, "kernel"):
+    # runs without a workstation report (the AWS playbooks) show no version columns
+    validated = any(h["validation"] for h in doc["hosts"].values())
+    columns = ("host", "ok", "changed", "failed/unreachable", *(
+        ("route", *VERSION_PACKAGES, "kernel") if validated else ()))
+    for column in columns:
         table.add_column(column, justify="right" if column in ("ok", "changed") else "left")
     problems: list[tuple[str, str, str]] = []
     for host, h in doc["hosts"].items():
         validation = h["validation"]
         versions = (validation or {}).get("versions") or {}
         bad = "unreachable" if h["unreachable"] else "failed" if h["failed"] else "no"
-        table.add_row(
-            host,
-            str(h["ok"]),
-            str(h["changed"]),
-            Text(bad, style="red" if bad != "no" else "green"),
-            str((validation or {}).get("route", "-")),
-            *(str(versions.get(p, "-")) for p in VERSION_PACKAGES),
-            _kernel(validation),
-        )
+        cells = [host, str(h["ok"]), str(h["changed"]), Text(bad, style="red" if bad != "no" else "green")]
+        if validated:
+            cells += [str((validation or {}).get("route", "-")), *(str(versions.get(p, "-")) for p in
+                                                                 VERSION_PACKAGES), _kernel(validation)]
+        table.add_row(*cells)
         problems += [(host, f["task"], f["msg"]) for f in h["failures"]]
         problems += [(host, f"check: {c.get('name', '?')}", str(c.get("detail", "")))
                      for c in failed_checks(validation)]

@@ -1,9 +1,9 @@
 """The embedded AWS sandbox's server: moto, extended with what sagelab's AWS playbooks need.
 
 moto 5.2.5 lacks calls sagelab's AWS playbooks make (UpdateNotebookInstance, code repositories, Studio
-user profiles, IAM ListServiceSpecificCredentials, ...) and moves notebook instances to their final
-status at once, so waiters and the stop-update-start flow would never be exercised. This module adds
-those calls to moto, behaving like AWS (error codes, messages, state rules, input constraints from
+user profiles, apps and spaces, IAM ListServiceSpecificCredentials, ...) and moves notebook instances
+to their final status at once, so waiters and the stop-update-start flow would never be exercised. This
+module adds those calls to moto, behaving like AWS (error codes, messages, state rules, input constraints from
 botocore's service model), and adds fault injection for tests. sagelab.sandbox starts it as a detached
 process (`python -m sagelab.sandbox serve`); running() serves it on a thread, in process.
 
@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -266,6 +267,84 @@ class UserProfile:
                 "UserSettings": self.user_settings}
 
 
+class _Transitioning:
+    """Pending -> InService, then Deleting -> Deleted, each taking $SAGELAB_SANDBOX_TRANSITION_SECONDS
+    (read by the server process), as Studio apps and spaces move on AWS (in minutes there)."""
+
+    def _start_clock(self) -> None:
+        self.seconds = transition_seconds()
+        self.created_at = time.monotonic()
+        self.deleting_since: float | None = None
+
+    @property
+    def status(self) -> str:
+        now = time.monotonic()
+        if self.deleting_since is not None:
+            return "Deleted" if now - self.deleting_since >= self.seconds else "Deleting"
+        return "InService" if now - self.created_at >= self.seconds else "Pending"
+
+    def start_deleting(self) -> None:
+        self.deleting_since = time.monotonic()
+
+
+class StudioApp(_Transitioning):
+    """A Studio app (CreateApp) of a user profile or a space: JupyterLab, JupyterServer, KernelGateway, ..."""
+
+    def __init__(self, domain_id: str, params: dict[str, Any], account_id: str, region_name: str) -> None:
+        self.domain_id = domain_id
+        self.user_profile_name = params.get("UserProfileName")
+        self.space_name = params.get("SpaceName")
+        self.app_type = params["AppType"]
+        self.app_name = params["AppName"]
+        default_type = "system" if self.app_type == "JupyterServer" else "ml.t3.medium"
+        self.resource_spec = {"InstanceType": default_type, **(params.get("ResourceSpec") or {})}
+        self.tags = list(params.get("Tags") or [])
+        owner = self.user_profile_name or self.space_name
+        self.arn = arn_formatter("app", f"{domain_id}/{owner}/{self.app_type.lower()}/{self.app_name}",
+                                 account_id, region_name)
+        self.creation_time = utcnow()
+        self._start_clock()
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.domain_id, self.user_profile_name or self.space_name or "", self.app_type.lower(),
+                self.app_name)
+
+    def summary(self) -> dict[str, Any]:
+        owner = ({"UserProfileName": self.user_profile_name} if self.user_profile_name
+                 else {"SpaceName": self.space_name})
+        return {"DomainId": self.domain_id, **owner, "AppType": self.app_type, "AppName": self.app_name,
+                "Status": self.status, "CreationTime": self.creation_time, "ResourceSpec": self.resource_spec}
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.summary(), "AppArn": self.arn}
+
+
+class Space(_Transitioning):
+    """A Studio space (CreateSpace); gone once its deletion has finished."""
+
+    def __init__(self, domain_id: str, params: dict[str, Any], account_id: str, region_name: str) -> None:
+        self.domain_id = domain_id
+        self.name = params["SpaceName"]
+        self.settings = params.get("SpaceSettings")
+        self.ownership = params.get("OwnershipSettings")
+        self.sharing = params.get("SpaceSharingSettings")
+        self.display_name = params.get("SpaceDisplayName")
+        self.tags = list(params.get("Tags") or [])
+        self.arn = arn_formatter("space", f"{domain_id}/{self.name}", account_id, region_name)
+        self.creation_time = self.last_modified_time = utcnow()
+        self._start_clock()
+
+    def summary(self) -> dict[str, Any]:
+        return {"DomainId": self.domain_id, "SpaceName": self.name, "Status": self.status,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time,
+                "SpaceDisplayName": self.display_name}
+
+    def describe(self) -> dict[str, Any]:
+        return {**self.summary(), "SpaceArn": self.arn, "SpaceSettings": self.settings,
+                "OwnershipSettings": self.ownership, "SpaceSharingSettings": self.sharing}
+
+
 _PAGINATION = {
     name: {"input_token": "next_token", "limit_key": "max_results", "limit_default": 100,
            "unique_attribute": "arn"}
@@ -297,6 +376,14 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
     def user_profiles(self) -> dict[tuple[str, str], UserProfile]:
         return cast(dict[tuple[str, str], UserProfile],
                     self.__dict__.setdefault("_sagelab_user_profiles", {}))
+
+    @property
+    def studio_apps(self) -> dict[tuple[str, str, str, str], StudioApp]:
+        return cast(dict[tuple[str, str, str, str], StudioApp], self.__dict__.setdefault("_sagelab_apps", {}))
+
+    @property
+    def spaces(self) -> dict[tuple[str, str], Space]:
+        return cast(dict[tuple[str, str], Space], self.__dict__.setdefault("_sagelab_spaces", {}))
 
     # notebook instances
 
@@ -481,20 +568,107 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         return domain
 
     def delete_domain(self, domain_id: str, retention_policy: dict[str, str] | None) -> None:
-        """AWS refuses to delete a domain that still has user profiles."""
+        """AWS refuses to delete a domain that still has apps, spaces or user profiles."""
         if domain_id not in self.domains:
             raise ValidationError(message=f"Could not find domain '{domain_id}'.")
+        arn = self.domains[domain_id].arn
+        if self._live_apps(domain_id):
+            raise ResourceInUseException(f"Unable to delete Domain [{arn}] because Apps are associated "
+                                         "with it.")
+        if self._spaces_of(domain_id):
+            raise ResourceInUseException(f"Unable to delete Domain [{arn}] because Space(s) are associated "
+                                         "with it.")
         if any(key[0] == domain_id for key in self.user_profiles):
-            raise ResourceInUseException(f"Unable to delete Domain [{self.domains[domain_id].arn}] because "
+            raise ResourceInUseException(f"Unable to delete Domain [{arn}] because "
                                          "UserProfile(s) are associated with it.")
+        for key in [key for key in self.studio_apps if key[0] == domain_id]:
+            del self.studio_apps[key]
         del self.domains[domain_id]
 
-    def list_studio_apps_or_spaces(self, domain_id_equals: str | None) -> list[dict[str, Any]]:
-        """ListApps / ListSpaces: the sandbox runs no Studio apps or spaces (it has no CreateApp or
-        CreateSpace), so both lists are empty; a named domain must exist, as on AWS."""
+    # Studio: apps and spaces
+
+    def _live_apps(self, domain_id: str, owner: str | None = None) -> list[StudioApp]:
+        return [app for app in self.studio_apps.values() if app.domain_id == domain_id
+                and (owner is None or app.key[1] == owner) and app.status not in ("Deleted", "Failed")]
+
+    def _spaces_of(self, domain_id: str) -> list[Space]:
+        """The domain's spaces; those whose deletion has finished are forgotten."""
+        for key, space in list(self.spaces.items()):
+            if space.status == "Deleted":
+                del self.spaces[key]
+        return [space for space in self.spaces.values() if space.domain_id == domain_id]
+
+    def _space(self, domain_id: str, name: str) -> Space:
+        self._spaces_of(domain_id)
+        if (domain_id, name) not in self.spaces:
+            arn = arn_formatter("space", f"{domain_id}/{name}", self.account_id, self.region_name)
+            raise ResourceNotFound(f"Space [{arn}] does not exist.")
+        return self.spaces[(domain_id, name)]
+
+    def create_space(self, domain_id: str, params: dict[str, Any]) -> Space:
+        self._domain(domain_id)
+        name = params["SpaceName"]
+        self._spaces_of(domain_id)
+        if (domain_id, name) in self.spaces:
+            raise ResourceInUseException(f"Resource Already Exists: Space with name {name} already exists. "
+                                         "Choose a different name.")
+        space = self.spaces[(domain_id, name)] = Space(domain_id, params, self.account_id, self.region_name)
+        return space
+
+    def delete_space(self, domain_id: str, name: str) -> None:
+        space = self._space(domain_id, name)
+        if self._live_apps(domain_id, name):
+            raise ResourceInUseException(f"Unable to delete Space [{space.arn}] because Apps are associated "
+                                         "with it.")
+        if space.deleting_since is None:
+            space.start_deleting()
+
+    def list_spaces(self, domain_id_equals: str | None) -> list[Space]:
         if domain_id_equals:
             self._domain(domain_id_equals)
-        return []
+        self._spaces_of("")
+        return [s for s in self.spaces.values() if not domain_id_equals or s.domain_id == domain_id_equals]
+
+    def create_app(self, params: dict[str, Any]) -> StudioApp:
+        domain_id = params["DomainId"]
+        self._domain(domain_id)
+        if bool(params.get("UserProfileName")) == bool(params.get("SpaceName")):
+            raise ValidationError("Exactly one of UserProfileName or SpaceName must be specified.")
+        if params.get("UserProfileName"):
+            self._user_profile(domain_id, params["UserProfileName"])
+        else:
+            self._space(domain_id, params["SpaceName"])
+        app = StudioApp(domain_id, params, self.account_id, self.region_name)
+        current = self.studio_apps.get(app.key)
+        if current is not None and current.status not in ("Deleted", "Failed"):
+            raise ResourceInUseException(f"Resource Already Exists: App with name {app.app_name} already "
+                                         "exists. Choose a different name.")
+        self.studio_apps[app.key] = app
+        return app
+
+    def describe_app(self, params: dict[str, Any]) -> StudioApp:
+        owner = params.get("UserProfileName") or params.get("SpaceName") or ""
+        key = (params["DomainId"], owner, params["AppType"].lower(), params["AppName"])
+        if key not in self.studio_apps:
+            arn = arn_formatter("app", "/".join(key), self.account_id, self.region_name)
+            raise ResourceNotFound(f"App [{arn}] does not exist.")
+        return self.studio_apps[key]
+
+    def delete_app(self, params: dict[str, Any]) -> None:
+        app = self.describe_app(params)
+        if app.status in ("Deleting", "Deleted"):
+            raise ResourceNotFound(f"App [{app.arn}] does not exist.")  # AWS: already deleted
+        app.start_deleting()
+
+    def list_apps(self, params: dict[str, Any]) -> list[StudioApp]:
+        if params.get("DomainIdEquals"):
+            self._domain(params["DomainIdEquals"])
+        apps = [app for app in self.studio_apps.values()
+                if (not params.get("DomainIdEquals") or app.domain_id == params["DomainIdEquals"])
+                and (not params.get("UserProfileNameEquals")
+                     or app.user_profile_name == params["UserProfileNameEquals"])
+                and (not params.get("SpaceNameEquals") or app.space_name == params["SpaceNameEquals"])]
+        return _sorted(apps, lambda a: a.creation_time, params.get("SortOrder"), "Descending")
 
     def _user_profile(self, domain_id: str, name: str) -> UserProfile:
         if (domain_id, name) not in self.user_profiles:
@@ -539,7 +713,10 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         return profile
 
     def delete_user_profile(self, domain_id: str, name: str) -> None:
-        self._user_profile(domain_id, name)
+        profile = self._user_profile(domain_id, name)
+        if self._live_apps(domain_id, name):
+            raise ResourceInUseException(f"Unable to delete UserProfile [{profile.arn}] because Apps are "
+                                         "associated with it.")
         del self.user_profiles[(domain_id, name)]
 
     def create_presigned_domain_url(self, domain_id: str, name: str) -> str:
@@ -563,6 +740,11 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         elif resource_type == "user-profile":
             domain_id, _, profile = name.partition("/")
             resource = self.user_profiles.get((domain_id, profile))
+        elif resource_type == "space":
+            domain_id, _, space = name.partition("/")
+            resource = self.spaces.get((domain_id, space))
+        elif resource_type == "app":
+            resource = self.studio_apps.get(cast(tuple[str, str, str, str], tuple(name.split("/", 3))))
         else:
             try:
                 resource = self._moto_get_resource_from_arn(arn)
@@ -716,15 +898,39 @@ class _SageMakerResponseExtensions(SageMakerResponse):
         self._sagelab_backend.delete_user_profile(params["DomainId"], params["UserProfileName"])
         return EmptyResult()
 
+    def create_app(self) -> ActionResult:
+        app = self._sagelab_backend.create_app(self._validated_params())
+        return ActionResult({"AppArn": app.arn})
+
+    def describe_app(self) -> ActionResult:
+        return ActionResult(self._sagelab_backend.describe_app(self._validated_params()).describe())
+
+    def delete_app(self) -> ActionResult:
+        self._sagelab_backend.delete_app(self._validated_params())
+        return EmptyResult()
+
     def list_apps(self) -> ActionResult:
+        apps = self._sagelab_backend.list_apps(self._validated_params())
+        return ActionResult({"Apps": [app.summary() for app in apps]})
+
+    def create_space(self) -> ActionResult:
         params = self._validated_params()
-        apps = self._sagelab_backend.list_studio_apps_or_spaces(params.get("DomainIdEquals"))
-        return ActionResult({"Apps": apps})
+        space = self._sagelab_backend.create_space(params["DomainId"], params)
+        return ActionResult({"SpaceArn": space.arn})
+
+    def describe_space(self) -> ActionResult:
+        params = self._validated_params()
+        return ActionResult(self._sagelab_backend._space(params["DomainId"], params["SpaceName"]).describe())
+
+    def delete_space(self) -> ActionResult:
+        params = self._validated_params()
+        self._sagelab_backend.delete_space(params["DomainId"], params["SpaceName"])
+        return EmptyResult()
 
     def list_spaces(self) -> ActionResult:
         params = self._validated_params()
-        spaces = self._sagelab_backend.list_studio_apps_or_spaces(params.get("DomainIdEquals"))
-        return ActionResult({"Spaces": spaces})
+        spaces = self._sagelab_backend.list_spaces(params.get("DomainIdEquals"))
+        return ActionResult({"Spaces": [space.summary() for space in spaces]})
 
     def create_presigned_domain_url(self) -> ActionResult:
         params = self._validated_params()

@@ -361,3 +361,43 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
     gone = run_playbook("playbooks/studio.yml", extra_vars={**extra, "studio_state": "absent"}, env=env)
     assert gone.rc == 0, gone.failure_messages() or gone.stderr
     assert sm.list_domains()["Domains"] == []
+
+
+# --- the CLI: sagelab studio up | open | down -------------------------------------------------------------
+
+CLI_REGION = "ca-central-1"  # a region of its own: the role adopts whatever domain a region has
+
+
+def test_studio_cli_up_open_down(aws, sandbox, capsys, monkeypatch, repo):
+    from sagelab.cli import main, resource_name
+    from sagelab.target import local_user
+
+    monkeypatch.setenv("SAGELAB_SANDBOX_HOME", str(sandbox.home))
+    profile = resource_name(local_user())
+    sm = client(aws, "sagemaker", CLI_REGION)
+
+    assert main(["studio", "up", "--region", CLI_REGION, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["aws"]["studio"]["changed"] > 0 and doc["aws"]["target"] == "sandbox"
+    assert doc["aws"]["resources"]["studio_user_profiles"] == [profile]
+    (domain,) = sm.list_domains()["Domains"]
+    assert domain["DomainName"] == "sagelab-studio"
+    assert [p["UserProfileName"] for p in sm.list_user_profiles(DomainIdEquals=domain["DomainId"])
+            ["UserProfiles"]] == [profile]
+
+    # open: the URL on stdout only; its token is nowhere in the runner's artifacts
+    assert main(["studio", "open", "--region", CLI_REGION]) == 0
+    url = capsys.readouterr().out.strip()
+    host = rf"{domain['DomainId']}\.studio\.{CLI_REGION}\.sagemaker\.aws"
+    assert re.fullmatch(rf"https://{host}/auth\?token=\S+", url), url
+    token = url.rpartition("token=")[2]
+    for path in (repo / ".sagelab" / "artifacts").rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(errors="replace"), path
+    assert main(["studio", "open", "--region", CLI_REGION, "--user", "nobody"]) == 1
+    assert "nobody" in capsys.readouterr().err
+
+    assert main(["studio", "down", "--region", CLI_REGION, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["aws"]["studio"]["changed"] > 0
+    assert sm.list_domains()["Domains"] == []

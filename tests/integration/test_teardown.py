@@ -1,9 +1,10 @@
 """playbooks/teardown.yml against the embedded AWS sandbox, for real: a small estate built with the
 project's own playbooks (bucket, execution role, one IAM user with a key, one notebook instance with the
-idle auto-stop lifecycle configuration and its schedules) plus an untagged notebook instance and an
-untagged IAM user; check mode lists and deletes nothing, the real run deletes the tagged resources in
-dependency order (moto's request recorder) and keeps the bucket with its data and the untagged
-resources, a second run changes nothing, and teardown_delete_data removes the bucket.
+idle auto-stop lifecycle configuration and its schedules), a Studio domain with a user profile, a running
+JupyterLab app and a space, plus an untagged notebook instance and an untagged IAM user. `sagelab down
+--check` lists what would go and writes nothing, the real run deletes the tagged resources in dependency
+order (moto's request recorder) and keeps the bucket with its data and the untagged resources, a second
+run changes nothing, and `sagelab down --delete-data` removes the bucket.
 
 Everything here carries a per-run name prefix, which the teardown is limited to (teardown_name_prefix),
 and lives in its own region, so the session-wide sandbox is shared with other tests.
@@ -12,6 +13,7 @@ and lives in its own region, so the session-wide sandbox is shared with other te
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +24,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from sagelab.cli import main
 from tests.conftest import PlaybookRun, run_playbook
 from tests.integration.test_notebook_instance import call_api, operation
 
 REGION = "eu-north-1"
+ROLE_ARN = "arn:aws:iam::123456789012:role/{}"
 TAGS = {"Project": "sagelab", "ManagedBy": "sagelab", "Owner": "ml-platform", "CostCenter": "cc-4711"}
 
 
@@ -55,6 +59,10 @@ class Estate:
     @property
     def stray_user(self) -> str:
         return f"{self.prefix}-untagged-bob"
+
+    @property
+    def domain(self) -> str:
+        return f"{self.prefix}-studio"
 
     @property
     def bucket(self) -> str:
@@ -107,6 +115,16 @@ class Estate:
     def teardown(self, *args: str, **extra: Any) -> PlaybookRun:
         return self.run("playbooks/teardown.yml", *args, teardown_name_prefix=self.prefix, **extra)
 
+    def down(self, capsys: Any, monkeypatch: Any, home: Path, *args: str) -> dict[str, Any]:
+        """`sagelab down` (the CLI, on ansible-runner) limited to this estate; its JSON document."""
+        monkeypatch.setenv("SAGELAB_SANDBOX_HOME", str(home))
+        limits = {"teardown_name_prefix": self.prefix, "iam_users_group": self.group,
+                  "iam_users_policy_name": self.users_policy}
+        code = main(["down", "--region", REGION, "-e", json.dumps(limits), "--json", *args])
+        doc = json.loads(capsys.readouterr().out)
+        assert code == 0, doc
+        return doc
+
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION,
                             aws_access_key_id="testing", aws_secret_access_key="testing",
@@ -130,10 +148,18 @@ class Estate:
                     if p["PolicyName"].startswith(self.prefix)}
         repositories = {r["CodeRepositoryName"] for r in sm.list_code_repositories(NameContains=self.prefix)
                         ["CodeRepositorySummaryList"]}
+        domains = {d["DomainName"]: d["DomainId"] for d in sm.list_domains()["Domains"]
+                   if d["DomainName"].startswith(self.prefix)}
+        studio = {f"{kind}:{item}" for domain_id in domains.values() for kind, item in
+                  [("profile", p["UserProfileName"]) for p in
+                   sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]]
+                  + [("space", s["SpaceName"]) for s in sm.list_spaces(DomainIdEquals=domain_id)["Spaces"]]
+                  + [("app", f"{a['AppType']}/{a['AppName']}") for a in sm.list_apps(DomainIdEquals=domain_id)
+                     ["Apps"] if a["Status"] != "Deleted"]}
         buckets = {b["Name"] for b in s3.list_buckets()["Buckets"] if b["Name"].startswith(self.prefix)}
         objects = {o["Key"] for b in buckets for o in s3.list_objects_v2(Bucket=b).get("Contents", [])}
         return {"notebooks": notebooks, "lifecycle_configs": lifecycle, "schedules": schedules,
-                "repositories": repositories,
+                "repositories": repositories, "domains": set(domains), "studio": studio,
                 "users": users, "roles": roles, "groups": groups, "policies": policies,
                 "buckets": buckets, "objects": objects}
 
@@ -154,14 +180,6 @@ def writes(calls: list[str]) -> list[str]:
     return [op for op in calls if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))]
 
 
-def summary_of(result: PlaybookRun) -> dict[str, list[str]]:
-    for play in result.data.get("plays", []):
-        for task in play.get("tasks", []):
-            if task["task"]["name"].endswith("Show what the teardown removes"):
-                return task["hosts"]["localhost"]["msg"]
-    raise AssertionError("no summary task")
-
-
 @pytest.fixture(scope="module")
 def estate(sandbox, tmp_path_factory) -> Estate:
     env = {**sandbox.env, "AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
@@ -175,27 +193,46 @@ def estate(sandbox, tmp_path_factory) -> Estate:
     sm.create_notebook_instance(NotebookInstanceName=built.stray_notebook, InstanceType="ml.t3.medium",
                                 RoleArn="arn:aws:iam::123456789012:role/someone-elses")
     iam.create_user(UserName=built.stray_user)
+    # Studio: a tagged domain with a user profile, a running JupyterLab app and a space
+    ec2 = built.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] == vpc][:1]
+    tags = [{"Key": k, "Value": v} for k, v in TAGS.items()]
+    domain_id = sm.create_domain(DomainName=built.domain, AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
+                                 DefaultUserSettings={"ExecutionRole": ROLE_ARN.format(built.role)},
+                                 Tags=tags)["DomainArn"].rpartition("/")[2]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="alice", Tags=tags)
+    sm.create_space(DomainId=domain_id, SpaceName="shared", Tags=tags)
+    sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterLab", AppName="default")
+    deadline = time.monotonic() + 30
+    while sm.describe_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterLab",
+                          AppName="default")["Status"] != "InService":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
     return built
 
 
-def test_check_mode_lists_what_would_go_and_changes_nothing(estate):
+def test_check_mode_lists_what_would_go_and_changes_nothing(estate, sandbox, capsys, monkeypatch):
     before = estate.snapshot()
     assert before["notebooks"] == {estate.notebook: f"{estate.notebook}-auto-stop",
                                    estate.stray_notebook: None}
     assert len(before["schedules"]) == 3 and estate.user in before["users"]
-    assert before["repositories"] == {estate.repository}
+    assert before["repositories"] == {estate.repository} and before["domains"] == {estate.domain}
+    assert before["studio"] == {"profile:alice", "space:shared", "app:JupyterLab/default"}
 
     call_api(estate.endpoint_url, "/moto-api/recorder/reset-recording")
     call_api(estate.endpoint_url, "/moto-api/recorder/start-recording")
     try:
-        checked = estate.teardown("--check")
+        doc = estate.down(capsys, monkeypatch, sandbox.home, "--check")
     finally:
         call_api(estate.endpoint_url, "/moto-api/recorder/stop-recording")
     calls = estate.recorded()
     assert writes(calls) == [], calls
     assert estate.snapshot() == before
 
-    summary = summary_of(checked)
+    teardown = doc["aws"]["teardown"]
+    assert teardown["check"] is True and doc["aws"]["down"]["changed"] > 0
+    summary = teardown["removes"]
     assert summary["notebook_instances"] == [estate.notebook]
     assert sorted(summary["schedules"]) == sorted(f"{estate.notebook}-{s}" for s in
                                                   ("stop-weeknight", "stop-weekend", "start-morning"))
@@ -205,10 +242,10 @@ def test_check_mode_lists_what_would_go_and_changes_nothing(estate):
     assert summary["iam_role_policies"] == [f"{estate.role}-policy"]
     assert summary["iam_users"] == [estate.user]
     assert summary["iam_group"] == [estate.group] and summary["iam_managed_policy"] == [estate.users_policy]
-    assert (summary["buckets"], summary["buckets_kept"]) == ([], [estate.bucket])
-    changed = checked.changed_tasks()
-    assert "Ensure sagelab's notebook instances are stopped and deleted" in changed
-    assert "Ensure sagelab's IAM users are offboarded (keys, passwords, groups, policies removed)" in changed
+    assert summary["studio_domains"] == [estate.domain] and summary["studio_user_profiles"] == ["alice"]
+    assert (summary["studio_apps"], summary["studio_spaces"]) == (["JupyterLab/default"], ["shared"])
+    assert (summary["buckets"], teardown["kept"]["buckets"]) == ([], [estate.bucket])
+    assert len(teardown["kept"]["studio_home_efs"]) == 1  # the users' files stay
 
 
 def test_teardown_removes_tagged_resources_in_order_and_keeps_the_rest(estate):
@@ -225,6 +262,7 @@ def test_teardown_removes_tagged_resources_in_order_and_keeps_the_rest(estate):
     assert after["users"] == {estate.stray_user}
     assert (after["schedules"], after["lifecycle_configs"], after["roles"]) == (set(), set(), set())
     assert after["repositories"] == set()
+    assert (after["domains"], after["studio"]) == (set(), set())
     assert (after["groups"], after["policies"]) == (set(), set())
     assert after["buckets"] == {estate.bucket} and after["objects"] == {"data/train.csv"}
 
@@ -246,13 +284,18 @@ def test_teardown_removes_tagged_resources_in_order_and_keeps_the_rest(estate):
     assert first("DeleteRole") < first("DeletePolicy")  # the execution role's policy, once detached
     assert last("DeleteUser") < first("DeleteGroup") < last("DeletePolicy")  # the users' policy last
     assert not [call for call in writes(calls) if estate.bucket in call], calls
+    # Studio: apps, then spaces, then user profiles, then the domain (keeping its home EFS), then roles
+    assert last("DeleteCodeRepository") < first("DeleteApp") < first("DeleteSpace")
+    assert first("DeleteSpace") < first("DeleteUserProfile")
+    assert last("DeleteUserProfile") < first("DeleteDomain") < first("DeleteRole")
 
 
-def test_second_run_changes_nothing_and_delete_data_removes_the_bucket(estate):
+def test_second_run_changes_nothing_and_delete_data_removes_the_bucket(estate, sandbox, capsys, monkeypatch):
     again = estate.teardown()
     assert again.stats["localhost"]["changed"] == 0, again.changed_tasks()
 
-    estate.teardown(teardown_delete_data=True)
+    doc = estate.down(capsys, monkeypatch, sandbox.home, "--delete-data")
+    assert doc["aws"]["teardown"]["removes"]["buckets"] == [estate.bucket]
     after = estate.snapshot()
     assert after["buckets"] == set()
     assert after["notebooks"] == {estate.stray_notebook: None} and after["users"] == {estate.stray_user}

@@ -1,5 +1,7 @@
-"""`sagelab up` end to end, as `scripts/up` runs it: the AWS side in the sandbox for the local user,
-then this machine's workstation with that user's keys in its AWS CLI profile, then the report.
+"""`sagelab up` end to end, as `scripts/up` runs it: the AWS side in the sandbox for the local user (bucket,
+roles, IAM user, a notebook instance with its night stop, the Studio domain and the user's profile), then
+this machine's workstation with that user's keys in its AWS CLI profile, then the report; `sagelab cost`
+then shows the user's running notebook instance.
 
 Everything a user's home would receive goes into a temporary folder; the sandbox is the session's.
 """
@@ -14,6 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from sagelab.cli import resource_name
 from sagelab.target import local_user
 from tests.conftest import BIN, REPO
 
@@ -49,11 +52,11 @@ def up(tmp_path_factory, sandbox):
 
     iam = boto3.client("iam", endpoint_url=sandbox.endpoint_url, region_name="eu-west-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
-    return root, run, iam
+    return root, run, iam, env
 
 
 def test_first_up_builds_both_sides_and_reports(up):
-    root, run, iam = up
+    root, run, iam, _ = up
     code, doc, err = run()
     assert code == 0, json.dumps(doc, indent=1)[-4000:]
     assert "AWS side: embedded AWS sandbox at http://127.0.0.1:" in err
@@ -65,6 +68,16 @@ def test_first_up_builds_both_sides_and_reports(up):
     assert resources["bucket"].startswith("sagelab-") and resources["bucket"].endswith("-eu-west-1")
     assert resources["execution_role"].endswith(":role/sagelab-sagemaker-execution")
     assert resources["data_scientists"] == [local_user()]
+    profile = resource_name(local_user())
+    notebook = f"sagelab-{profile}"
+    assert resources["notebook_instance"] == f"{notebook} (InService)"
+    assert resources["studio_domain"].startswith("sagelab-studio (d-")
+    assert resources["studio_user_profiles"] == [profile]
+    assert resources["night_stop"].startswith("cron(0 20 ? * MON-FRI *)")
+    scheduler = boto3.client("scheduler", endpoint_url=iam.meta.endpoint_url, region_name="eu-west-1",
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+    schedules = {s["Name"] for s in scheduler.list_schedules(NamePrefix=notebook)["Schedules"]}
+    assert schedules == {f"{notebook}-stop-weeknight", f"{notebook}-stop-weekend"}
     checks = {c["name"]: c for c in doc["hosts"]["localhost"]["validation"]["checks"]}
     assert checks["aws sagemaker list-endpoints"]["ok"], checks
     assert all(c["ok"] for c in checks.values()), checks
@@ -89,7 +102,7 @@ def test_first_up_builds_both_sides_and_reports(up):
 
 
 def test_second_up_changes_nothing_and_keeps_the_one_key(up):
-    _, run, iam = up
+    _, run, iam, _ = up
     code, doc, _ = run()
     assert code == 0
     assert doc["aws"]["aws_access"]["changed"] == 0
@@ -98,10 +111,24 @@ def test_second_up_changes_nothing_and_keeps_the_one_key(up):
 
 
 def test_the_report_a_person_reads(up):
-    _, run, _ = up
+    _, run, _, _ = up
     code, text, _ = run(json_output=False)
     assert code == 0
     for shown in ("AWS side embedded sandbox http://127.0.0.1:", "aws_access: successful, changed 0",
                   "bucket: sagelab-", "execution role: arn:aws:iam::", f"data scientists: {local_user()}",
+                  "studio domain: sagelab-studio", "night stop: cron(0 20",
                   "localhost", "sagemaker (executed: yes)", "status successful (rc 0)"):
         assert shown in text, text
+
+
+def test_cost_shows_the_running_notebook_instance(up):
+    _, _, _, env = up
+    proc = subprocess.run([str(BIN / "sagelab"), "cost", "--json"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert doc["prices"]["source"] == "price table" and doc["prices"]["as_of"]
+    rows = [r for g in doc["groups"] for r in g["resources"] if r["owner"] == local_user()]
+    assert [(r["name"], r["instance_type"]) for r in rows] == [
+        (f"sagelab-{resource_name(local_user())}", "ml.t3.medium")]
+    assert rows[0]["projection_30_days"] > 0

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sagelab.cli import main
+from sagelab.cli import _people, build_parser, main, resource_name
 from sagelab.redact import MASK, redact
 
 REPO = Path(__file__).resolve().parents[2]
@@ -53,12 +53,59 @@ def test_help_lists_commands_and_hides_test_options():
     [],
     ["bogus"],
     ["workstation", "--sdk", "4"],
-    ["workstation", "--route", "conda"],
+    ["workstation", "--route", "pipenv"],
     ["up", "--limit", "localhost"],  # up is this machine: no targets to choose
     ["validate", "--playbook", "/nonexistent/playbook.yml"],
 ])
 def test_usage_errors_exit_1(argv, capsys):
     assert main(argv) == 1
+
+
+@pytest.mark.parametrize("argv", [
+    ["studio"],
+    ["studio", "start"],
+    ["studio", "open", "--check"],  # open changes nothing
+    ["cost", "--check"],
+    ["cost", "--prices"],
+    ["down", "--limit", "localhost"],  # the AWS commands have no hosts to choose
+    ["down", "--sdk", "3"],
+])
+def test_usage_errors_of_the_aws_commands_exit_1(argv, capsys):
+    assert main(argv) == 1
+
+
+@pytest.mark.parametrize("argv", [["cost", "--region", "mars"], ["down", "--check", "--region", "Mars-1"],
+                                  ["studio", "open", "--region", "x"]])
+def test_a_bad_region_is_refused_before_anything_runs(argv, capsys):
+    assert main(argv) == 1
+    assert "--region: " in capsys.readouterr().err
+
+
+def test_the_aws_commands_parse():
+    parser = build_parser()
+    args = parser.parse_args(["down", "--check", "--delete-data", "--profile", "admin",
+                              "--region", "us-east-1"])
+    assert (args.command, args.check, args.delete_data, args.profile, args.region) == \
+        ("down", True, True, "admin", "us-east-1")
+    args = parser.parse_args(["studio", "down", "--delete-data"])
+    assert (args.studio_command, args.delete_data, args.profile, args.region) == \
+        ("down", True, None, "eu-west-1")
+    args = parser.parse_args(["studio", "open", "--user", "bob", "--domain", "lab"])
+    assert (args.studio_command, args.user, args.domain, args.json) == ("open", "bob", "lab", False)
+    args = parser.parse_args(["cost", "--prices", "p.yml", "--json"])
+    assert (str(args.prices), args.json, args.profile) == ("p.yml", True, None)
+    proc = subprocess.run([str(SAGELAB), "--help"], capture_output=True, text=True, check=True)
+    for command in ("studio", "cost", "down"):
+        assert command in proc.stdout
+
+
+def test_sagemaker_names_for_the_local_user():
+    assert resource_name("jane.doe@lab") == "jane-doe-lab"
+    assert resource_name("__") == "data-scientist"
+    people = _people("a" * 64)
+    assert len(people["notebook_instance_name"]) <= 49  # <name>-stop-weeknight fits a schedule name
+    assert people["studio_user_profiles"] == ["a" * 63]
+    assert people["notebook_instance_presigned_url"] is False  # a URL would land in the runner's artifacts
 
 
 def test_usage_error_exit_code_of_the_installed_script():

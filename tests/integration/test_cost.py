@@ -1,0 +1,180 @@
+"""`sagelab cost` against the embedded AWS sandbox: a known set of notebook instances and Studio apps in a
+region of their own, priced with a fixed price table, gives exact figures; a table that lacks a running
+instance type is refused with an error naming the type and the table; the price table shipped with the
+collection is dated and covers the book's region; Price List API answers are read as AWS gives them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from botocore.config import Config
+
+from sagelab import cost
+from sagelab.cli import main
+from tests.conftest import REPO
+
+REGION = "ap-northeast-1"
+SAGELAB = {"ManagedBy": "sagelab", "Project": "churn", "CostCenter": "cc-1"}
+PRICES = {"as_of": "2026-11-01", "indicative": False, "currency": "USD", "source": "test",
+          "regions": {REGION: {"notebook_instance": {"ml.t3.medium": 0.0544, "ml.m5.xlarge": 0.256},
+                               "studio_app": {"ml.t3.large": 0.1088}}}}
+
+
+def tags(**values: str) -> list[dict[str, str]]:
+    return [{"Key": k, "Value": v} for k, v in values.items()]
+
+
+def wait(check: Any, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "the sandbox did not get there in time"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def estate(sandbox) -> Any:
+    """alice: a running ml.t3.medium notebook and a JupyterLab app (ml.t3.large) whose Owner comes from
+    her user profile; bob: a running ml.m5.xlarge notebook. Not counted: alice's stopped notebook, an
+    untagged notebook, the free JupyterServer app on the system instance."""
+    sm = boto3.client("sagemaker", endpoint_url=sandbox.endpoint_url, region_name=REGION,
+                      aws_access_key_id="testing", aws_secret_access_key="testing",
+                      config=Config(retries={"max_attempts": 1}))
+    ec2 = boto3.client("ec2", endpoint_url=sandbox.endpoint_url, region_name=REGION,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    role = "arn:aws:iam::123456789012:role/sagelab-sagemaker-execution"
+    for name, kind, owner in (("cost-alice", "ml.t3.medium", "alice"), ("cost-bob", "ml.m5.xlarge", "bob"),
+                              ("cost-alice-stopped", "ml.t3.medium", "alice")):
+        sm.create_notebook_instance(NotebookInstanceName=name, InstanceType=kind, RoleArn=role,
+                                    Tags=tags(**SAGELAB, Owner=owner))
+    sm.create_notebook_instance(NotebookInstanceName="cost-someone-elses", InstanceType="ml.t3.medium",
+                                RoleArn=role)
+    status = lambda name: sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]  # noqa: E731
+    wait(lambda: status("cost-alice-stopped") == "InService")
+    sm.stop_notebook_instance(NotebookInstanceName="cost-alice-stopped")
+
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]["VpcId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["VpcId"] == vpc][:1]
+    domain_id = sm.create_domain(DomainName="cost-studio", AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
+                                 DefaultUserSettings={"ExecutionRole": role},
+                                 Tags=tags(**SAGELAB, Owner="platform"))["DomainArn"].rpartition("/")[2]
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="alice", Tags=tags(Owner="alice"))
+    sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterLab", AppName="default",
+                  ResourceSpec={"InstanceType": "ml.t3.large"})
+    sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterServer", AppName="default")
+    return sm
+
+
+def run_cost(capsys, monkeypatch, sandbox, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setenv("SAGELAB_SANDBOX_HOME", str(sandbox.home))
+    code = main(["cost", "--region", REGION, *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_cost_report_with_a_fixed_price_table(estate, sandbox, capsys, monkeypatch, tmp_path):
+    table = tmp_path / "prices.yml"
+    table.write_text(yaml.safe_dump(PRICES))
+    code, out, err = run_cost(capsys, monkeypatch, sandbox, "--prices", str(table), "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["prices"] == {"source": "price table", "as_of": "2026-11-01", "indicative": False,
+                             "reference": str(table), "note": ""}
+    assert (doc["target"], doc["region"], doc["currency"], doc["hours_projected"]) == \
+        ("sandbox", REGION, "USD", 720)
+    groups = {(g["owner"], g["project"]): g for g in doc["groups"]}
+    assert list(groups) == [("alice", "churn"), ("bob", "churn")]
+    alice, bob = groups[("alice", "churn")], groups[("bob", "churn")]
+    assert [(r["kind"], r["name"], r["instance_type"], r["hourly"], r["projection_30_days"])
+            for r in alice["resources"]] == [
+        ("notebook instance", "cost-alice", "ml.t3.medium", 0.0544, 39.17),
+        ("Studio app", "cost-studio/alice/JupyterLab/default", "ml.t3.large", 0.1088, 78.34)]
+    assert (alice["hourly"], alice["projection_30_days"]) == (0.1632, 117.5)  # 0.1632 x 720 = 117.504
+    assert [(r["name"], r["hourly"], r["projection_30_days"]) for r in bob["resources"]] == [
+        ("cost-bob", 0.256, 184.32)]
+    assert doc["total"] == {"count": 3, "hourly": 0.4192, "projection_30_days": 301.82}
+
+    # the table a person reads: the same figures, the price source and its date
+    code, out, _ = run_cost(capsys, monkeypatch, sandbox, "--prices", str(table))
+    assert code == 0
+    for shown in ("cost-alice", "cost-studio/alice/JupyterLab/default", "alice / churn", "117.50",
+                  "301.82", f"Prices: price table {table}, as of 2026-11-01"):
+        assert shown in out, out
+    assert "cost-someone-elses" not in out and "cost-alice-stopped" not in out
+
+
+def test_a_price_table_without_a_running_type_is_refused(estate, sandbox, capsys, monkeypatch, tmp_path):
+    incomplete = json.loads(json.dumps(PRICES))
+    del incomplete["regions"][REGION]["notebook_instance"]["ml.m5.xlarge"]
+    table = tmp_path / "incomplete.yml"
+    table.write_text(yaml.safe_dump(incomplete))
+    code, out, err = run_cost(capsys, monkeypatch, sandbox, "--prices", str(table), "--json")
+    assert code == 1 and out == ""
+    assert "instance type ml.m5.xlarge has no notebook instance price in the price table" in err
+    assert str(table) in err.replace("\n", "")
+
+    code, out, err = run_cost(capsys, monkeypatch, sandbox, "--region", "sa-east-1")  # a region it lacks
+    assert code == 1 and out == ""
+    assert "has no prices for region sa-east-1" in err.replace("\n", "")
+
+
+def test_the_shipped_price_table_is_dated_and_covers_the_books_region():
+    table = cost.load_table(REPO / cost.TABLE, "eu-west-1")
+    assert table.as_of and table.currency == "USD" and table.indicative is True
+    assert table.prices["notebook_instance"]["ml.t3.medium"] > 0
+    assert table.prices["studio_app"]["ml.t3.medium"] > 0
+    header = (REPO / cost.TABLE).read_text()
+    assert "INDICATIVE" in header and "https://aws.amazon.com/sagemaker/pricing/" in header
+
+
+class FakePricing:
+    """What pricing:GetProducts answers for AmazonSageMaker (PriceList items are JSON strings)."""
+
+    def __init__(self, products: list[dict]) -> None:
+        self.products = products
+        self.filters: list[list[dict]] = []
+
+    def get_paginator(self, _: str) -> FakePricing:
+        return self
+
+    def paginate(self, ServiceCode: str, Filters: list[dict]) -> list[dict]:  # noqa: N803
+        assert ServiceCode == "AmazonSageMaker"
+        self.filters.append(Filters)
+        name = next(f["Value"] for f in Filters if f["Field"] == "instanceName")
+        return [{"PriceList": [json.dumps(p) for p in self.products if p["product"]["attributes"]
+                               ["instanceName"] == name]}]
+
+
+def product(instance: str, usage: str, usd: str) -> dict:
+    attributes = {"instanceName": instance, "usagetype": usage, "regionCode": "eu-west-1"}
+    return {"product": {"attributes": attributes},
+            "terms": {"OnDemand": {"X.Y": {"priceDimensions": {"X.Y.Z": {
+                "unit": "Hrs", "pricePerUnit": {"USD": usd}}}}}}}
+
+
+def test_price_list_api_answers_are_read_per_kind(tmp_path):
+    pricing = FakePricing([product("ml.t3.medium", "EU-Notebk:ml.t3.medium", "0.0550000000"),
+                           product("ml.t3.medium", "EU-Studio:ml.t3.medium", "0.0560000000"),
+                           product("ml.t3.medium", "EU-Train:ml.t3.medium", "0.0600000000")])
+    prices = cost.price_list(pricing, "eu-west-1", {("notebook_instance", "ml.t3.medium"),
+                                                    ("studio_app", "ml.t3.medium")})
+    assert prices.source == "AWS Price List API" and prices.indicative is False
+    assert str(prices.prices["notebook_instance"]["ml.t3.medium"]) == "0.0550000000"
+    assert str(prices.prices["studio_app"]["ml.t3.medium"]) == "0.0560000000"
+    assert {"Type": "TERM_MATCH", "Field": "regionCode", "Value": "eu-west-1"} in pricing.filters[0]
+    with pytest.raises(cost.CostError, match="gave 0 prices for notebook instance ml.p5.48xlarge"):
+        cost.price_list(pricing, "eu-west-1", {("notebook_instance", "ml.p5.48xlarge")})
+
+
+def test_an_unreadable_table_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(cost.CostError, match="cannot be read"):
+        cost.load_table(tmp_path / "missing.yml", "eu-west-1")
+    (tmp_path / "bad.yml").write_text("just: text\n")
+    with pytest.raises(cost.CostError, match="is not a price table"):
+        cost.load_table(tmp_path / "bad.yml", "eu-west-1")
