@@ -104,10 +104,14 @@ def imports(packages: list[str], kernel: str | None, timeout: float) -> tuple[li
                                  f"{time.monotonic() - started:.1f}s" if ok else text.strip()[-500:])
         except Exception as exc:  # a kernel that cannot start is a finding, not a crash
             kernel_check = check("kernel executes code", False, f"{type(exc).__name__}: {exc}"[-500:])
-    if "SAGELAB-PROBE" not in text:
-        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout)
-        text = proc.stdout
     results = {}
+    if "SAGELAB-PROBE" not in text:
+        try:
+            proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  timeout=timeout)
+            text = proc.stdout
+        except subprocess.TimeoutExpired:  # a finding (named in each import check), not a crash
+            results = {p: f"no answer within {timeout:g}s (validate_timeout)" for p in packages}
     for line in text.splitlines():
         if line.startswith("SAGELAB-PROBE "):
             results = json.loads(line[len("SAGELAB-PROBE "):])
