@@ -14,7 +14,9 @@ import pytest
 
 from tests.conftest import REPO, run_playbook
 
-pytestmark = pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")
+# Two full image builds: run by `scripts/test fleet` (make test-fleet), not by the default `scripts/test`.
+pytestmark = [pytest.mark.fleet,
+              pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")]
 
 NAME = "localhost/sagelab-pytest-workstation"
 BASE = "localhost/sagelab-debian:bookworm"
