@@ -1,0 +1,154 @@
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""Installing PyPI packages into an existing Python environment (a venv or a conda env) with uv or pip:
+what python_packages does, shared with conda_env (its pip packages)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+
+# A PEP 508 requirement without URL: name, [extras], version clauses, marker.
+REQUIREMENT_RE = re.compile(
+    r"^\s*(?P<name>[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
+    r"(\[\s*[A-Za-z0-9._-]+(\s*,\s*[A-Za-z0-9._-]+)*\s*\])?\s*"
+    r"((~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(\s*,\s*(~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?"
+    r"\s*(;\s*\S.*)?$"
+)
+INSTALLED_PROBE = (
+    "import json, importlib.metadata as m\n"
+    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions() if d.metadata['Name']}))\n"
+)
+DRY_RUN_LINE = re.compile(r"^\s*([+-])\s+([A-Za-z0-9._-]+)==(\S+)")
+
+
+def is_environment(path):
+    """A virtual environment (pyvenv.cfg) or a conda environment (conda-meta/) with an interpreter."""
+    if os.path.isfile(os.path.join(path, "pyvenv.cfg")):
+        return True
+    conda_meta, python = os.path.join(path, "conda-meta"), os.path.join(path, "bin", "python")
+    return os.path.isdir(conda_meta) and os.path.isfile(python)
+
+
+def normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+class Installer:
+    """The commands of one installer for one environment."""
+
+    def __init__(self, module, venv, uv, params=None):
+        self.module = module
+        self.params = params or module.params
+        self.venv = venv
+        self.uv = uv  # None: pip
+        self.name = "uv" if uv else "pip"
+        self.python = os.path.join(venv, "bin", "python")
+        self.env = {"UV_NO_PROGRESS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        if uv and self.params["system_certs"]:
+            self.env["UV_SYSTEM_CERTS"] = "1"
+
+    def run(self, argv, what):
+        rc, out, err = self.module.run_command(argv, environ_update=self.env)
+        if rc != 0:
+            self.module.fail_json(msg=f"{what} failed ({self.name}, rc={rc}): {tail(err or out)}",
+                                  cmd=argv, rc=rc, stdout=out, stderr=err)
+        return out, err
+
+    def create_argv(self, path, python, seed):
+        if self.uv:
+            argv = [self.uv, "venv", "--quiet", "--python", python, path]
+            return argv + (["--seed"] if seed else [])
+        return [python, "-m", "venv", path]
+
+    def index_args(self):
+        p = self.params
+        args = []
+        if p["index_url"]:
+            args += ["--index-url", p["index_url"]]
+        for url in p["extra_index_urls"]:
+            args += ["--extra-index-url", url]
+        for link in p["find_links"]:
+            args += ["--find-links", link]
+        if p["offline"]:
+            args.append("--offline" if self.uv else "--no-index")
+        return args
+
+    def install_argv(self, specs, python=None, dry_run=False):
+        python = python or self.python
+        if self.uv:
+            argv = [self.uv, "pip", "install", "--python", python] + self.index_args()
+            return argv + (["--dry-run"] if dry_run else []) + ["--", *specs]
+        argv = [python, "-m", "pip", "install", "--disable-pip-version-check"] + self.index_args()
+        if dry_run:
+            argv += ["--dry-run", "--quiet", "--report", "-"]
+        return argv + ["--", *specs]
+
+    def uninstall_argv(self, names):
+        if self.uv:
+            return [self.uv, "pip", "uninstall", "--python", self.python, "--", *names]
+        return [self.python, "-m", "pip", "uninstall", "--yes", "--", *names]
+
+    def dry_run(self, specs, installed, python=None):
+        """What an install would do, as ({name: version} added or upgraded, {name: version} removed)."""
+        out, err = self.run(self.install_argv(specs, python=python, dry_run=True), "dry run of the install")
+        added, removed = {}, {}
+        if self.uv:
+            for line in (err + "\n" + out).splitlines():
+                m = DRY_RUN_LINE.match(line)
+                if m:
+                    (added if m.group(1) == "+" else removed)[normalize(m.group(2))] = m.group(3)
+            return added, removed
+        report = json.loads(out[out.index("{"):])
+        for item in report.get("install", []):
+            meta = item.get("metadata", {})
+            name, version = normalize(meta.get("name", "")), meta.get("version", "")
+            if installed.get(name) != version:
+                added[name] = version
+                if name in installed:
+                    removed[name] = installed[name]
+        return added, removed
+
+
+def tail(text, lines=6):
+    """The installer's last lines, its error lines first when it printed any."""
+    all_lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in all_lines if re.search(r"error|failed|because|not satisf", line, re.I)]
+    return " | ".join((errors or all_lines)[-lines:])
+
+
+def find_uv(module, params=None):
+    p = params or module.params
+    if p["installer"] == "pip":
+        return None
+    uv = p["uv"] or shutil.which("uv")
+    if uv and os.path.isfile(uv) and os.access(uv, os.X_OK):
+        return uv
+    if p["installer"] == "uv" or p["uv"]:
+        module.fail_json(msg=f"uv: {p['uv'] or 'uv'!r} is not an executable uv binary; allowed: the path "
+                         "of an installed uv, or installer=pip")
+    return None
+
+
+def installed_set(module, python):
+    rc, out, err = module.run_command([python, "-c", INSTALLED_PROBE])
+    if rc != 0:
+        module.fail_json(msg=f"venv: cannot list the distributions of {python}: {tail(err or out)}")
+    return {normalize(k): v for k, v in json.loads(out.strip().splitlines()[-1]).items()}
+
+
+def changes(before, after):
+    added = {k: v for k, v in after.items() if before.get(k) != v}
+    removed = {k: v for k, v in before.items() if after.get(k) != v}
+    return added, removed
+
+
+def pins(packages):
+    """name==version lines; a version of None stands for a spec not resolved yet (pip, check mode)."""
+    return [k if v is None else f"{k}=={v}" for k, v in sorted(packages.items())]
+
+
+def lines(packages):
+    return "".join(line + "\n" for line in pins(packages))

@@ -1,0 +1,119 @@
+"""conda_env through real `ansible`, with the py-rattler engine against the local file:// channel:
+bad input refused before anything changes, check mode, create, idempotence, lock file out and in, absent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conda_channel import conda_channel  # noqa: F401
+from tests.conftest import BIN, ansible_module, run_playbook
+
+MODULE = "sagelab.sagemaker.conda_env"
+SPECS = ["python", "six"]
+
+
+def snapshot(root: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in root.rglob("*")}
+
+
+def test_bad_input_is_refused_before_anything_changes(tmp_path, conda_channel):  # noqa: F811
+    taken = tmp_path / "root" / "envs" / "taken"
+    taken.mkdir(parents=True)
+    (taken / "notes.txt").write_text("mine")
+    (tmp_path / "not-a-lock.txt").write_text("python\n")
+    base = {"root_prefix": str(tmp_path / "root"), "channels": [conda_channel], "specs": SPECS}
+    cases = [
+        ({"name": "lab", "channels": ["ftp://mirror.example/conda-forge"]},
+         "channels: 'ftp://mirror.example/conda-forge' has an unknown URL scheme 'ftp'"),
+        ({"name": "lab", "specs": ["python", "no-such-package-xyz >=1"]}, "cannot be installed"),
+        ({"name": "lab", "specs": ["python 2.7.*"]}, "cannot be installed"),
+        ({"name": "taken"}, "exists but is not a conda environment (no conda-meta/)"),
+        ({"name": "lab", "engine": "micromamba"},
+         "engine: 'micromamba' was requested but no micromamba binary"),
+        ({"name": "lab", "rattler_python": "/bin/true"}, "rattler_python: '/bin/true' cannot import rattler"),
+        ({"name": "team/lab"}, "name: 'team/lab' is not a valid environment name"),
+        ({"name": "lab", "specs": None, "from_lock": str(tmp_path / "not-a-lock.txt")},
+         "is not an explicit lock file"),
+    ]
+    tasks = [{"name": f"case {i}", MODULE: {k: v for k, v in {**base, **args}.items() if v is not None},
+              "ignore_errors": True}
+             for i, (args, _) in enumerate(cases)]
+    play = tmp_path / "bad.yml"
+    play.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    before = snapshot(tmp_path)
+    res = run_playbook(str(play), "-c", "local", "-i", "localhost,", "-e",
+                       f"ansible_python_interpreter={sys.executable}",
+                       env={"PATH": "/usr/bin:/bin"})  # no conda binary can be found
+    results = [t["hosts"]["localhost"] for t in res.data["plays"][0]["tasks"]]
+    assert len(results) == len(cases), res.stdout[-3000:]
+    for (args, message), result in zip(cases, results, strict=True):
+        assert result.get("failed"), (args, result)
+        assert message in result["msg"], (args, result["msg"])
+        assert len(result["msg"]) < 1200, result["msg"]  # the solver's message, shortened
+    unsatisfiable = results[1]["msg"]
+    assert "no-such-package-xyz" in unsatisfiable, unsatisfiable
+    assert snapshot(tmp_path) == before, "something was changed"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory, conda_channel):  # noqa: F811
+    root = tmp_path_factory.mktemp("conda")
+    args = {"name": "lab", "root_prefix": str(root), "specs": SPECS, "channels": [conda_channel],
+            "engine": "rattler", "lock_file": str(root / "lab.lock")}
+    return root, args
+
+
+def test_check_mode_solves_and_writes_nothing(env):
+    root, args = env
+    result = ansible_module(MODULE, args, check=True, diff=True)
+    assert result["changed"] and result["created"], result
+    assert result["engine"] == "rattler"
+    assert {p.split("==")[0] for p in result["installed"]} >= {"python", "six"}
+    assert "python==3." in result["diff"]["after"]
+    assert not (root / "envs").exists() and not (root / "lab.lock").exists()
+
+
+def test_present_creates_then_changes_nothing(env):
+    root, args = env
+    first = ansible_module(MODULE, args, diff=True)
+    assert first["changed"] and first["created"], first
+    prefix = root / "envs" / "lab"
+    assert (prefix / "conda-meta").is_dir()
+    lock = (root / "lab.lock").read_text()
+    assert "@EXPLICIT" in lock and "/noarch/six-" in lock
+    again = ansible_module(MODULE, args)
+    assert again["changed"] is False, again
+    assert again["installed"] == again["removed"] == []
+    assert set(again["packages"]) == set(first["packages"])
+    check = ansible_module(MODULE, args, check=True)
+    assert check["changed"] is False
+
+
+def test_pip_packages_go_into_the_env_and_the_lock_file_rebuilds_it(env, tmp_path):
+    root, args = env
+    prefix = root / "envs" / "lab"
+    # six is satisfied by the conda package: uv finds it installed, nothing changes
+    res = ansible_module(MODULE, {**args, "pip": ["six"], "uv": str(BIN / "uv")})
+    assert res["changed"] is False and res["pip_installed"] == [], res
+    copy = tmp_path / "copy"
+    rebuilt = ansible_module(MODULE, {"prefix": str(copy), "from_lock": str(root / "lab.lock"),
+                                      "root_prefix": str(root)})
+    assert rebuilt["changed"] and rebuilt["packages"] == json.loads(json.dumps(res["packages"]))
+    assert (copy / "bin" / "python").exists()
+    assert sorted(p.name for p in (copy / "conda-meta").glob("*.json")) == \
+        sorted(p.name for p in (prefix / "conda-meta").glob("*.json"))
+
+
+def test_absent_removes_the_env(env):
+    root, args = env
+    check = ansible_module(MODULE, {**args, "state": "absent"}, check=True)
+    assert check["changed"] and (root / "envs" / "lab").exists()
+    gone = ansible_module(MODULE, {**args, "state": "absent"})
+    assert gone["changed"] and not (root / "envs" / "lab").exists()
+    again = ansible_module(MODULE, {**args, "state": "absent"})
+    assert again["changed"] is False
