@@ -1,0 +1,189 @@
+"""Drill 9: the data scientists' policy, proven in a sandbox with IAM enforcement on.
+
+A separate sandbox process (not the session's) runs with moto's INITIAL_NO_AUTH_ACTION_COUNT=3: the first
+three requests bootstrap an administrator (user, inline "*" policy, access key), every later request is
+signed-checked and authorized against the caller's IAM policies. playbooks/aws_access.yml, run as that
+administrator, makes the real group policy and a data scientist with a delivered key; the drill then
+acts with the data scientist's key.
+
+What moto (5.2) can evaluate, and so what the server proves:
+- Actions and resources for S3 (moto authorizes S3 requests against arn:aws:s3:::bucket[/key]): the
+  project bucket's objects are readable and writable, another bucket is not.
+- Actions for every other service (resource "*"): sagemaker:ListEndpoints and List/Describe are allowed;
+  IAM writes (CreateUser, AttachUserPolicy, CreateAccessKey for someone else) and notebook creation are
+  denied, and so is stopping another user's notebook instance.
+What moto cannot evaluate: SageMaker resource ARNs (it authorizes every SageMaker request against "*",
+so the policy's notebook-instance/* statements never match there: even the user's own notebook is
+refused by the server), policy variables (${aws:username}), and condition keys other than StringEquals
+with values the request supplies (aws:ResourceTag/Owner is never supplied). The own-notebook statements
+are therefore checked with moto's own policy evaluator (moto.iam.access_control.IAMPolicy), given what
+AWS would supply: the notebook's ARN, the resource tag Owner, and ${aws:username} substituted:
+start/stop/presigned URL of the user's own notebook are allowed; of another user's, or of a notebook in
+another account, they are not.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from tests.conftest import REPO, run_playbook
+
+REGION = "eu-west-1"
+TAGS = {"Project": "sagelab", "ManagedBy": "sagelab", "Owner": "ml-platform", "CostCenter": "cc-4711"}
+
+
+def client(url: str, service: str, key: tuple[str, str]) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name=REGION, aws_access_key_id=key[0],
+                        aws_secret_access_key=key[1], config=Config(retries={"total_max_attempts": 1}))
+
+
+@pytest.fixture(scope="module")
+def enforcing(tmp_path_factory) -> Iterator[dict[str, Any]]:
+    """A sandbox process of its own with IAM enforcement on, and its administrator's key."""
+    home = tmp_path_factory.mktemp("enforcing")
+    env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3", "MOTO_IAM_LOAD_MANAGED_POLICIES": "false",
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"), os.environ.get("PYTHONPATH")]))}
+    log = (home / "sandbox.log").open("w")
+    server = subprocess.Popen([sys.executable, "-m", "sagelab.sandbox", "serve", "--port", "0"], env=env,
+                              stdout=log, stderr=subprocess.STDOUT, cwd=home, start_new_session=True)
+    try:
+        url = None
+        for _ in range(300):
+            text = (home / "sandbox.log").read_text()
+            if "listening on " in text:
+                url = text.split("listening on ", 1)[1].split()[0]
+                break
+            assert server.poll() is None, text
+            time.sleep(0.1)
+        assert url, "the enforcing sandbox did not start"
+        anyone = ("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+        iam = client(url, "iam", anyone)  # the three unauthenticated requests
+        iam.create_user(UserName="drill-admin")
+        iam.put_user_policy(UserName="drill-admin", PolicyName="admin", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+        made = iam.create_access_key(UserName="drill-admin")["AccessKey"]
+        admin = (made["AccessKeyId"], made["SecretAccessKey"])
+        with pytest.raises(ClientError) as refused:  # enforcement is on from here
+            client(url, "iam", anyone).list_users()
+        assert refused.value.response["Error"]["Code"] == "InvalidClientTokenId"
+        yield {"url": url, "admin": admin, "home": home}
+    finally:
+        server.terminate()
+        server.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def scientist(enforcing) -> dict[str, Any]:
+    """aws_access.yml as the administrator: the real policy, group, bucket and one data scientist."""
+    url, admin, home = enforcing["url"], enforcing["admin"], enforcing["home"]
+    prefix = f"lp{uuid.uuid4().hex[:6]}"
+    alice, bucket = f"{prefix}-alice", f"{prefix}-data"
+    env = {"AWS_ACCESS_KEY_ID": admin[0], "AWS_SECRET_ACCESS_KEY": admin[1], "AWS_DEFAULT_REGION": REGION,
+           "AWS_MAX_ATTEMPTS": "2"}
+    run = run_playbook("playbooks/aws_access.yml", env=env, extra_vars={
+        "sagelab_aws_endpoint_url": url, "sagelab_aws_region": REGION, "sagelab_tags": TAGS,
+        "s3_bucket_name": bucket, "iam_users_bucket": bucket, "execution_role_buckets": [bucket],
+        "execution_role_name": f"{prefix}-execution", "iam_users_group": f"{prefix}-users",
+        "iam_users_policy_name": f"{prefix}-users-policy", "iam_users_credentials_dir": str(home / "creds"),
+        "iam_users_list": [{"name": alice}]})
+    assert run.rc == 0, run.failure_messages() or run.stderr[-3000:]
+    delivered = json.loads((home / "creds" / f"{alice}.json").read_text())
+    key = (delivered["access_key_id"], delivered["secret_access_key"])
+    # what the administrator adds: another bucket, and a notebook instance for alice and one for bob
+    s3 = client(url, "s3", admin)
+    s3.create_bucket(Bucket=f"{prefix}-other", CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_object(Bucket=f"{prefix}-other", Key="secret.csv", Body=b"x")
+    sm = client(url, "sagemaker", admin)
+    for owner in ("alice", "bob"):
+        sm.create_notebook_instance(NotebookInstanceName=f"{prefix}-{owner}-nb", InstanceType="ml.t3.medium",
+                                    RoleArn=f"arn:aws:iam::123456789012:role/{prefix}-execution",
+                                    Tags=[{"Key": "Owner", "Value": f"{prefix}-{owner}"}])
+    iam = client(url, "iam", admin)
+    arn = iam.list_policies(Scope="Local")["Policies"]
+    policy = next(p for p in arn if p["PolicyName"] == f"{prefix}-users-policy")
+    document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=policy["DefaultVersionId"])
+    document = document["PolicyVersion"]["Document"]
+    return {"url": url, "key": key, "prefix": prefix, "user": alice, "bucket": bucket,
+            "policy": document if isinstance(document, dict) else json.loads(document)}
+
+
+def denied(call: Any, **kwargs: Any) -> str:
+    """The refusal of a call: AccessDenied with HTTP 403 (S3 answers some with a bare 403)."""
+    with pytest.raises(ClientError) as refused:
+        call(**kwargs)
+    response = refused.value.response
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 403, response
+    return "AccessDenied" if response["Error"]["Code"] == "403" else response["Error"]["Code"]
+
+
+def test_the_workstation_flow_is_allowed(scientist):
+    url, key, bucket = scientist["url"], scientist["key"], scientist["bucket"]
+    sm = client(url, "sagemaker", key)
+    assert sm.list_endpoints()["Endpoints"] == []  # the book's `aws sagemaker list-endpoints`
+    names = {n["NotebookInstanceName"] for n in sm.list_notebook_instances()["NotebookInstances"]}
+    assert f"{scientist['prefix']}-alice-nb" in names
+    sm.describe_notebook_instance(NotebookInstanceName=f"{scientist['prefix']}-alice-nb")
+    s3 = client(url, "s3", key)
+    s3.put_object(Bucket=bucket, Key="datasets/train.csv", Body=b"a,b\n1,2\n")
+    assert s3.get_object(Bucket=bucket, Key="datasets/train.csv")["Body"].read() == b"a,b\n1,2\n"
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]] == ["datasets/train.csv"]
+
+
+def test_iam_writes_other_buckets_other_notebooks_and_new_notebooks_are_denied(scientist):
+    url, key, prefix, user = scientist["url"], scientist["key"], scientist["prefix"], scientist["user"]
+    iam, s3, sm = (client(url, s, key) for s in ("iam", "s3", "sagemaker"))
+    refusals = [
+        denied(iam.create_user, UserName=f"{prefix}-mallory"),
+        denied(iam.attach_user_policy, UserName=user,
+               PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"),
+        denied(iam.put_user_policy, UserName=user, PolicyName="more", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})),
+        denied(iam.create_access_key, UserName="drill-admin"),
+        denied(iam.delete_user, UserName="drill-admin"),
+        denied(s3.get_object, Bucket=f"{prefix}-other", Key="secret.csv"),
+        denied(s3.put_object, Bucket=f"{prefix}-other", Key="mine.csv", Body=b"x"),
+        denied(s3.list_objects_v2, Bucket=f"{prefix}-other"),
+        denied(s3.delete_bucket, Bucket=scientist["bucket"]),
+        denied(sm.stop_notebook_instance, NotebookInstanceName=f"{prefix}-bob-nb"),
+        denied(sm.delete_notebook_instance, NotebookInstanceName=f"{prefix}-bob-nb"),
+        denied(sm.create_notebook_instance, NotebookInstanceName=f"{prefix}-new", InstanceType="ml.t3.medium",
+               RoleArn=f"arn:aws:iam::123456789012:role/{prefix}-execution"),
+    ]
+    assert set(refusals) == {"AccessDenied"}, refusals
+    print(f"least privilege: {len(refusals)} requests denied by the enforcing sandbox")
+
+
+def evaluate(policy: dict, user: str, action: str, resource: str, owner: str) -> str:
+    """moto's policy evaluator with what AWS would supply and moto's server does not."""
+    from moto.iam.access_control import IAMPolicy
+
+    document = json.dumps(policy).replace("${aws:username}", user)
+    context = {"aws:ResourceTag/Owner": owner}
+    result = IAMPolicy(document).is_action_permitted(action, resource, incoming_condition_values=context)
+    return result.name
+
+
+@pytest.mark.parametrize("action", ["StartNotebookInstance", "StopNotebookInstance",
+                                    "CreatePresignedNotebookInstanceUrl"])
+def test_own_notebook_only_by_arn_and_owner_tag(scientist, action):
+    policy, user, prefix = scientist["policy"], scientist["user"], scientist["prefix"]
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/{prefix}-alice-nb"
+    bobs = f"arn:aws:sagemaker:{REGION}:123456789012:notebook-instance/{prefix}-bob-nb"
+    elsewhere = f"arn:aws:sagemaker:{REGION}:210987654321:notebook-instance/{prefix}-alice-nb"
+    assert evaluate(policy, user, f"sagemaker:{action}", arn, owner=user) == "PERMITTED"
+    assert evaluate(policy, user, f"sagemaker:{action}", bobs, owner=f"{prefix}-bob") != "PERMITTED"
+    assert evaluate(policy, user, f"sagemaker:{action}", elsewhere, owner=user) != "PERMITTED"
+    assert evaluate(policy, user, "iam:CreateUser", "*", owner=user) != "PERMITTED"
