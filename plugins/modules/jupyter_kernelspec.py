@@ -88,7 +88,10 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Reports V(changed) exactly when a real run would change something, without writing.
+    description:
+      - Reports V(changed) exactly when a real run would change something, without writing.
+      - An interpreter that is missing, or lacks C(ipykernel), is accepted in check mode (an earlier task
+        of the same run would make it).
   diff_mode:
     support: full
     description: Shows the C(kernel.json) text before and after.
@@ -458,7 +461,9 @@ def main():
             # not there yet (check mode): the environment's prefix is the interpreter's grandparent
             info = {"prefix": os.path.dirname(os.path.dirname(python)), "resources": None}
         else:
-            info = probe_python(module, python, need_ipykernel=params["state"] == "present")
+            # check mode: ipykernel may be missing yet because the task before would install it
+            info = probe_python(module, python,
+                                need_ipykernel=params["state"] == "present" and not module.check_mode)
 
     if params["kernels_dir"]:
         kernels_dir = os.path.abspath(params["kernels_dir"])

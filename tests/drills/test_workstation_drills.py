@@ -28,7 +28,6 @@ import pytest
 from tests.conftest import BIN, REPO, ansible_env, run_playbook
 
 PLAYBOOK = "playbooks/workstation.yml"
-KNOWN_GAPS = ("cannot import ipykernel", "validation failed on localhost")
 KILL_AT = "TASK [sagelab.sagemaker.sagemaker_sdk : Ensure boto3, the SageMaker SDK and pandas are installed"
 
 
@@ -105,11 +104,6 @@ def test_a_converge_killed_half_way_is_completed_by_the_rerun_and_validates(ws):
     assert sorted(set(done_before_kill) | set(rerun.changed_tasks())) == sorted(set(fresh)), \
         "on the fresh host check mode foretold other changes than the two runs made"
     print(f"killed after {len(done_before_kill)} changed tasks; rerun changed {len(rerun.changed_tasks())}")
-    if check_run.rc != 0 and all(any(gap in m for gap in KNOWN_GAPS) for m in check_run.failure_messages()):
-        # Reported, in roles this drill may not change: on a half-built environment --check fails where
-        # it should foretell: jupyter_kernel's kernelspec check needs ipykernel importable (the task before
-        # it would install it), validate validates the environment as it is. Passes once fixed.
-        pytest.xfail("--check on a half-built workstation fails: " + "; ".join(check_run.failure_messages()))
     assert check_run.rc == 0, check_run.failure_messages()
     assert rerun.changed_tasks() == foretold, "check mode foretold other changes than the rerun made"
 
