@@ -20,7 +20,8 @@ description:
     has none) are changed in place. Settings AWS fixes at creation (O(auth_mode), O(kms_key_id), a
     different O(vpc_id)) make the module fail with a message naming them; nothing is written.
   - An account holds one domain per region by default. When no domain is called O(name) but another one
-    exists and O(adopt_existing=true), that domain is managed instead (RV(adopted)), with a warning.
+    exists and O(adopt_existing=true), that domain is managed instead (RV(adopted)), with a warning; its
+    tags are left as they are (so a teardown of what sagelab made, by its ManagedBy tag, keeps it).
   - Deleting a domain first deletes its Studio apps, then its spaces, then its user profiles, waiting for
     each, because AWS refuses to delete a domain that still has any. The home EFS volume is kept unless
     O(retain_home_efs=false).
@@ -579,6 +580,10 @@ class Domain(Resource):
         wanted = wanted_settings(params, current)
         current_tags = self.api.tags(described["DomainArn"])
         to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        if self.adopted and (to_set or to_unset):
+            # A domain sagelab did not create keeps its tags: ManagedBy=sagelab would hand it to teardown.
+            self.module.warn(f"Left the tags of the adopted domain {described['DomainName']} as they are.")
+            to_set, to_unset = {}, []
         immutable = immutable_differences(current, wanted)
         if immutable:
             fields = ", ".join(key for key, _, _ in immutable)

@@ -41,13 +41,6 @@ TAGS = {"Project": "sagelab", "ManagedBy": "sagelab", "Owner": "ml-platform", "C
 ALL = "tests/drills/playbooks/aws_all.yml"
 THREE = "tests/drills/playbooks/aws_three.yml"  # aws_access, notebook, studio
 TEARDOWN = "playbooks/teardown.yml"
-# Changes check mode does not foretell on a fresh account, in roles this drill's owner may not change
-# (reported): the test xfails while they remain and passes once they are fixed.
-KNOWN_GAPS = {
-    "Ensure one user profile per data scientist is present":
-        "roles/studio skips the user profiles in check mode when the domain would be created (no domain ID "
-        "yet), so --check under-reports a fresh Studio",
-}
 # parliament findings accepted on purpose: (policy, issue) -> why. Policies are named as generated_policies
 # names them, without the per-run prefix.
 ACCEPTED: dict[tuple[str, str], str] = {
@@ -223,11 +216,7 @@ def test_check_mode_on_a_fresh_account_foretells_the_converge_exactly(estate):
     converged = estate.run(THREE, verbose=True)
     estate.seen["fresh"] = True
     done = converged.changed_tasks()
-    gaps = [task for task in done if task not in foretold]
-    assert [task for task in done if task not in gaps] == foretold, "check mode foretold a change not made"
-    assert set(gaps) <= set(KNOWN_GAPS), f"check mode missed {gaps}"
-    if gaps:
-        pytest.xfail("; ".join(KNOWN_GAPS[task] for task in gaps))
+    assert done == foretold, "check mode and the converge that follows differ"
 
 
 def test_check_mode_foretells_the_schedules_on_a_fresh_account(estate):
@@ -242,12 +231,6 @@ def test_check_mode_foretells_the_schedules_on_a_fresh_account(estate):
     estate.seen["converged"] = after
     estate.seen["policies"] = generated_policies(estate)
     estate.seen["secrets"] = issued_secrets(estate)
-    if checked.rc != 0 and any("ListRolePolicies" in m for m in checked.failure_messages()):
-        # amazon.aws.iam_policy reads the role's inline policies even in check mode, when the role it
-        # would attach to does not exist yet: roles/cost_controls must skip (and predict) that in check
-        # mode. Reported; this drill passes on its own once it is fixed.
-        pytest.xfail("bug in roles/cost_controls: check mode fails on a fresh account (NoSuchEntity from "
-                     "ListRolePolicies of the scheduler role it would create)")
     assert checked.rc == 0, checked.failure_messages()
     assert checked.changed_tasks() == converged.changed_tasks()
     assert len(converged.changed_tasks()) == 3, converged.changed_tasks()

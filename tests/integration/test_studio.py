@@ -239,11 +239,13 @@ def test_an_existing_domain_with_another_name_is_adopted(aws, tmp_path):
                 (DOMAIN, args, {"check_mode": True}), (DOMAIN, args), (DOMAIN, args),
                 # state: absent never adopts: only a domain with the given name is deleted
                 (DOMAIN, {"name": args["name"], "region": ADOPT_REGION, "state": "absent"})], tmp_path)
-        assert writes(calls) == ["UpdateDomain", "AddTags"], calls  # only the second run wrote
-        assert checked["adopted"] is True and checked["actions"] == ["UpdateDomain", "AddTags"], checked
+        # only the second run wrote; the adopted domain's tags stay its own (teardown goes by ManagedBy)
+        assert writes(calls) == ["UpdateDomain"], calls
+        assert checked["adopted"] is True and checked["actions"] == ["UpdateDomain"], checked
         assert adopted["adopted"] is True and adopted["domain"]["domain_id"] == other_id
         assert any(other in w and "adopted" in w for w in adopted.get("warnings", [])), adopted
-        assert adopted["changed_settings"] == ["idle_shutdown", "idle_timeout_minutes", "tags"]
+        assert adopted["changed_settings"] == ["idle_shutdown", "idle_timeout_minutes"]
+        assert "ManagedBy" not in adopted["domain"]["tags"]
         idle = adopted["domain"]["default_user_settings"]["jupyter_lab_app_settings"]
         assert idle["app_lifecycle_management"]["idle_settings"]["idle_timeout_in_minutes"] == 60
         assert again["adopted"] is True and again["changed"] is False
