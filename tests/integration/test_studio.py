@@ -346,6 +346,13 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
     extra = {"sagelab_aws_endpoint_url": aws.url, "sagelab_aws_region": PLAYBOOK_REGION, "sagelab_tags": TAGS,
              "studio_domain_name": name, "iam_users_list": [{"name": "alice"}, {"name": "bob"},
                                                             {"name": "carol", "state": "absent"}]}
+    # a profile for someone who is not one of the data scientists: refused before any AWS call
+    with aws.recording() as calls:
+        refused = run_playbook("playbooks/studio.yml", extra_vars={**extra, "studio_user_profiles":
+                                                                   ["alice", "carol", "mallory"]}, env=env)
+    assert refused.rc != 0 and calls == [], calls
+    assert any("studio_user_profiles: ['carol', 'mallory'] not in iam_users_list" in msg
+               for msg in refused.failure_messages()), refused.failure_messages()
     first = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
     assert first.rc == 0, first.failure_messages() or first.stderr
     assert first.changed_tasks() == ["Ensure the Studio domain is present",
