@@ -17,6 +17,7 @@ import base64
 import hashlib
 import io
 import json
+import random
 import subprocess
 import threading
 import zipfile
@@ -73,6 +74,7 @@ class Index:
         self.die_after_files = die_after_files
         self.files_served = 0
         self.dead = False
+        self.stopper: threading.Thread | None = None
         self.lock = threading.Lock()
         index = self
 
@@ -86,12 +88,28 @@ class Index:
             def do_HEAD(self) -> None:  # noqa: N802 - uv asks first whether ranges are served
                 index.handle(self, head=True)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.server.allow_reuse_address = True
+        self.server = self.bind(port, Handler)
         self.port = self.server.server_port
         self.url = f"http://127.0.0.1:{self.port}/simple/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+
+    @staticmethod
+    def bind(port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+        """Bind `port`, or a free port below the kernel's ephemeral range when `port` is 0.
+
+        The drill brings the index back on the same address after it died. A port from the ephemeral
+        range (what port 0 gives) can meanwhile be taken by any outgoing connection on this machine,
+        and CI makes thousands of them to the sandbox; a port below that range cannot be."""
+        if port:
+            return ThreadingHTTPServer(("127.0.0.1", port), handler)
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+        for candidate in random.sample(range(max(1024, low - 8000), low), 200):
+            try:
+                return ThreadingHTTPServer(("127.0.0.1", candidate), handler)
+            except OSError:
+                continue
+        raise RuntimeError(f"no free port below the ephemeral range ({low})")
 
     def handle(self, request: BaseHTTPRequestHandler, head: bool = False) -> None:
         parts = [p for p in request.path.split("?")[0].split("/") if p]
@@ -106,7 +124,9 @@ class Index:
                 if self.dead or (limit is not None and self.files_served >= limit):
                     self.dead = True
                     request.close_connection = True
-                    threading.Thread(target=self.stop, daemon=True).start()  # the index dies
+                    if self.stopper is None:  # the index dies
+                        self.stopper = threading.Thread(target=self.stop, daemon=True)
+                        self.stopper.start()
                     return None
                 self.files_served += 0 if head else 1
             wheel = next(w for w in self.wheels.values() if w.name == parts[1])
@@ -122,6 +142,12 @@ class Index:
         request.end_headers()
         if not head:
             request.wfile.write(body)
+
+    def wait_dead(self, timeout: float = 60) -> None:
+        """Wait until the dying index has closed its socket, so its address can be bound again."""
+        assert self.stopper is not None, "the index never died"
+        self.stopper.join(timeout)
+        assert not self.stopper.is_alive(), f"the index on port {self.port} did not stop in {timeout} s"
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -187,6 +213,7 @@ def test_index_dying_mid_install_leaves_the_env_as_it_was_and_the_rerun_adds_onl
     assert installed(venv) == before, "a half-installed environment"
 
     # the index is back (same address): only what was missing is installed
+    index.wait_dead()
     index = Index(wheels, port=port)
     try:
         rerun = converge(url)
