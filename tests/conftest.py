@@ -15,7 +15,8 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
-def ansible_env(**extra: str) -> dict[str, str]:
+def ansible_env(**extra: str | None) -> dict[str, str]:
+    """This machine's environment for Ansible runs, with `extra` on top (None removes a variable)."""
     env = dict(os.environ)
     env.update(
         ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
@@ -25,7 +26,11 @@ def ansible_env(**extra: str) -> dict[str, str]:
         ANSIBLE_FORCE_COLOR="0",
         UV_SYSTEM_CERTS="1",
     )
-    env.update(extra)
+    for key, value in extra.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     return env
 
 
@@ -84,13 +89,7 @@ def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool =
     cmd = [str(BIN / "ansible"), "localhost", "-c", "local", "-m", module, "-a", json.dumps(args)]
     cmd += ["--check"] if check else []
     cmd += ["--diff"] if diff else []
-    full_env = ansible_env()
-    for key, value in (env or {}).items():
-        if value is None:
-            full_env.pop(key, None)
-        else:
-            full_env[key] = value
-    proc = subprocess.run(cmd, cwd=REPO, env=full_env, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True)
     try:
         data = json.loads(proc.stdout)
     except ValueError:

@@ -60,7 +60,9 @@ class Installer:
     def create_argv(self, path, python, seed):
         if self.uv:
             argv = [self.uv, "venv", "--quiet", "--python", python, path]
-            return argv + (["--seed"] if seed else [])
+            # the seed packages (pip, and setuptools + wheel below Python 3.12) come from the same
+            # index, wheelhouse or offline cache as every other package
+            return argv + (["--seed"] + self.index_args() if seed else [])
         return [python, "-m", "venv", path]
 
     def index_args(self):

@@ -6,6 +6,7 @@ second run changes nothing, check mode writes nothing, and bad input is refused 
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -63,7 +64,7 @@ def test_build_copies_a_locked_wheelhouse_for_this_interpreter(wh):
 def test_install_from_the_copy_needs_no_index(wh, tmp_path):
     root, _ = wh
     (copy,) = (root / "dest").iterdir()
-    # seed false: `uv venv --seed` would fetch pip from PyPI (the venv role's seeded pip is not offline yet)
+    # seed false: this wheelhouse holds no pip (the workstation's does: see the test below)
     args = {"venv": str(tmp_path / "venv"), "requirements": REQUIREMENTS, "seed": False,
             "uv": str(REPO / ".venv/bin/uv"),
             "find_links": [str(copy)], "offline": True, "index_url": NO_INDEX}
@@ -91,6 +92,48 @@ def test_second_run_resolves_downloads_and_copies_nothing(wh):
     assert files(root) == before
 
 
+def test_a_whole_workstation_installs_from_the_wheelhouse_with_every_index_refusing(tmp_path, sandbox):
+    """uv, the venv's seeded pip, the SDKs, JupyterLab and the AWS CLI all come from the wheelhouse: the
+    control node builds it from PyPI (named explicitly), while on the host every index pip or uv
+    could fall back to is a refusing address."""
+    (tmp_path / "jupyter").mkdir()
+    evars = {
+        "sagelab_wheelhouse": True, "wheelhouse_index_url": "https://pypi.org/simple",
+        "wheelhouse_cache_dir": str(tmp_path / "cache"), "wheelhouse_dest": str(tmp_path / "dest"),
+        "python_uv_path": "", "python_tools_dir": str(tmp_path / "tools"),
+        "venv_parent": str(tmp_path / "workdir"), "validate_report_dir": str(tmp_path / "reports"),
+        "validate_cache_dir": str(tmp_path / "validate-cache"),
+        "aws_cli_install_method": "pip", "aws_cli_venv": str(tmp_path / "awscli"),
+        "aws_cli_bin_dir": str(tmp_path / "bin"), "aws_cli_config_dir": str(tmp_path / "aws"),
+        "sagelab_aws_endpoint_url": sandbox.endpoint_url,
+        "aws_cli_access_key_id": "AKIASAGELABTEST00002",
+        "aws_cli_secret_access_key": "wheelhouse-test-secret",
+    }
+    refusing = f"{NO_INDEX}/simple"
+    env = {"JUPYTER_DATA_DIR": str(tmp_path / "jupyter"), "UV_CACHE_DIR": str(tmp_path / "uv-cache"),
+           "UV_INDEX_URL": refusing, "UV_DEFAULT_INDEX": refusing, "PIP_INDEX_URL": refusing,
+           "PIP_FIND_LINKS": None, "UV_FIND_LINKS": None}
+    res = run_playbook("playbooks/workstation.yml", extra_vars=evars, env=env)
+    assert res.rc == 0, res.failure_messages() or res.stdout[-5000:]
+    report = json.loads((tmp_path / "reports" / "localhost.json").read_text())
+    assert report["ok"] is True, report
+    assert report["kernel"]["executed"] is True, report
+    (copy,) = (tmp_path / "dest").iterdir()
+    pins = dict(line.split("==") for line in (copy / "requirements.txt").read_text().split() if "==" in line)
+    assert {"uv", "pip", "jupyterlab", "awscli", "sagemaker", "boto3", "pandas", "ipykernel"} <= set(pins)
+    assert report["versions"]["sagemaker"] == pins["sagemaker"], (report["versions"], pins["sagemaker"])
+    assert report["versions"]["boto3"] == pins["boto3"]
+    seeded = json.loads(subprocess.run(
+        [str(tmp_path / "workdir/sagemaker/bin/python"), "-m", "pip", "list", "--format", "json"],
+        capture_output=True, text=True, check=True).stdout)
+    assert {p["name"]: p["version"] for p in seeded}["pip"] == pins["pip"]
+    assert (tmp_path / "bin" / "aws").exists()
+    # the same converge again changes nothing
+    again = run_playbook("playbooks/workstation.yml", extra_vars=evars, env=env)
+    assert again.rc == 0, again.failure_messages()
+    assert again.stats["localhost"]["changed"] == 0, again.changed_tasks()
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     ({"wheelhouse_requirements": ["boto3", "not a spec!"]}, "'not a spec!' is not a valid requirement set"),
     ({"wheelhouse_requirements": []}, "is empty"),
@@ -99,7 +142,7 @@ def test_second_run_resolves_downloads_and_copies_nothing(wh):
     ({"wheelhouse_platform": "win_amd64"}, "wheelhouse_platform: 'win_amd64' is not supported"),
     ({"wheelhouse_platform": "manylinux_2_5_x86_64"}, "glibc 2.17 or newer"),
     ({"wheelhouse_dest": "relative/dir"}, "must be absolute paths"),
-    ({"wheelhouse_configure_sdk": "perhaps"}, "wheelhouse_configure_sdk"),
+    ({"wheelhouse_configure_roles": "perhaps"}, "wheelhouse_configure_roles"),
 ])
 def test_bad_input_is_refused_before_any_change(tmp_path, extra, message):
     evars = {"wheelhouse_requirements": REQUIREMENTS, "wheelhouse_cache_dir": str(tmp_path / "cache"),

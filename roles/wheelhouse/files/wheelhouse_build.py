@@ -51,11 +51,12 @@ def run(argv: list[str], what: str, env: dict[str, str]) -> str:
     return proc.stdout
 
 
-def pip_command(python: str, uv: str, env: dict[str, str]) -> list[str]:
-    """The controller's pip: the one beside Ansible when it has one, else pip run through uv."""
+def pip_command(python: str, uv: str, env: dict[str, str], index: list[str]) -> list[str]:
+    """The controller's pip: the one beside Ansible when it has one, else pip run through uv (fetched
+    from the same index as the wheels)."""
     if subprocess.run([python, "-m", "pip", "--version"], capture_output=True, env=env).returncode == 0:
         return [python, "-m", "pip"]
-    return [uv, "tool", "run", "--from", "pip", "pip"]
+    return [uv, "tool", "run", *index, "--from", "pip", "pip"]
 
 
 def wheel_name(filename: str) -> str:
@@ -109,7 +110,10 @@ def main() -> None:
     env = dict(os.environ)
     env.update(UV_NO_PROGRESS="1", PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_CONFIG_FILE=os.devnull)
     env.setdefault("UV_SYSTEM_CERTS", "1")
-    for var in ("UV_FIND_LINKS", "UV_OFFLINE", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_EXTRA_INDEX_URL"):
+    drop = ["UV_FIND_LINKS", "UV_OFFLINE", "PIP_FIND_LINKS", "PIP_NO_INDEX", "PIP_EXTRA_INDEX_URL"]
+    if a.index_url:  # the index named: no other index from the environment joins or overrides it
+        drop += ["UV_INDEX_URL", "UV_DEFAULT_INDEX", "UV_INDEX", "UV_EXTRA_INDEX_URL", "PIP_INDEX_URL"]
+    for var in drop:
         env.pop(var, None)
     os.makedirs(os.path.dirname(folder), exist_ok=True)
     work = tempfile.mkdtemp(prefix=f".{key}-", dir=os.path.dirname(folder))
@@ -129,7 +133,7 @@ def main() -> None:
             platforms += [f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}"]
         pyver = a.python.replace(".", "")
         wheels_dir = os.path.join(work, "wheels")
-        run([*pip_command(sys.executable, a.uv, env), "download", "--quiet", "--no-deps",
+        run([*pip_command(sys.executable, a.uv, env, index), "download", "--quiet", "--no-deps",
              "--only-binary", ":all:",
              *[arg for p in platforms for arg in ("--platform", p)],
              "--python-version", a.python, "--implementation", "cp",
