@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
 import sys
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
@@ -124,3 +130,64 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
     state = sandbox_module.start(home)
     request.addfinalizer(lambda: sandbox_module.stop(home))
     return RunningSandbox(state["endpoint_url"], sandbox_module.client_env(state["endpoint_url"]), home)
+
+
+# -- the sandbox's own endpoints and moto's request recorder, shared by the AWS tests and drills --
+
+def unique(prefix: str) -> str:
+    """A name no other test uses (lowercase: moto derives a Studio domain ID from it)."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def call_api(url: str, path: str, body: dict | None = None, method: str = "POST") -> str:
+    """The sandbox's own endpoints and moto's /moto-api/ (never through a proxy)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(request, timeout=10) as reply:
+        return reply.read().decode()
+
+
+SCHEDULER_METHODS = {"GET": "GetSchedule", "POST": "CreateSchedule", "PUT": "UpdateSchedule",
+                     "DELETE": "DeleteSchedule"}
+
+
+def operation(request: dict) -> str:
+    """A recorded request's AWS operation: X-Amz-Target (JSON protocol), Action (query: STS, IAM), the
+    Scheduler's REST-JSON calls by name (GET /schedules/n -> GetSchedule), else method and path."""
+    target = request["headers"].get("X-Amz-Target")
+    if target:
+        return target.rpartition(".")[2]
+    body = request.get("body") or ""
+    if request.get("body_encoded"):
+        body = base64.b64decode(body).decode("utf-8", "replace")
+    url = urlsplit(request.get("url", ""))
+    action = parse_qs(body).get("Action") or parse_qs(url.query).get("Action")
+    if action:
+        return action[0]
+    path, method = unquote(url.path), request.get("method", "GET")
+    if path.startswith("/schedules"):
+        return "ListSchedules" if path.rstrip("/") == "/schedules" else SCHEDULER_METHODS[method]
+    return f"{method} {path}"
+
+
+READ_PREFIXES = ("Describe", "List", "Get", "GET ", "HEAD ")
+
+
+def writes(operations: list[str]) -> list[str]:
+    """The write calls among recorded operations."""
+    return [op for op in operations if not op.startswith(READ_PREFIXES)]
+
+
+@contextmanager
+def recording(url: str) -> Iterator[list[str]]:
+    """The AWS operations the sandbox at url received while the block ran (filled in when it ends)."""
+    operations: list[str] = []
+    call_api(url, "/moto-api/recorder/reset-recording")
+    call_api(url, "/moto-api/recorder/start-recording")
+    try:
+        yield operations
+    finally:
+        call_api(url, "/moto-api/recorder/stop-recording")
+        lines = call_api(url, "/moto-api/recorder/download-recording", method="GET")
+        operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())

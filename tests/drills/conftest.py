@@ -6,65 +6,13 @@ drill, which starts its own sandbox process with IAM enforcement on.
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import subprocess
-import urllib.request
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def call_api(url: str, path: str, body: dict | None = None, method: str = "POST") -> str:
-    """The sandbox's own endpoints and moto's /moto-api/ (never through a proxy)."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=10) as reply:
-        return reply.read().decode()
-
-
-def operation(request: dict) -> str:
-    """A recorded request's AWS operation: X-Amz-Target (JSON), Action (query), else method and path
-    (REST)."""
-    target = request["headers"].get("X-Amz-Target")
-    if target:
-        return target.rpartition(".")[2]
-    body = request.get("body") or ""
-    if request.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    action = parse_qs(body).get("Action") or parse_qs(urlsplit(request["url"]).query).get("Action")
-    if action:
-        return action[0]
-    return f"{request['method']} {urlsplit(request['url']).path}"
-
-
-READ_PREFIXES = ("Describe", "List", "Get", "GET ", "HEAD ")
-
-
-def writes(operations: list[str]) -> list[str]:
-    return [op for op in operations if not op.startswith(READ_PREFIXES)]
-
-
-@contextmanager
-def recording(url: str) -> Iterator[list[str]]:
-    """The AWS operations the sandbox at url received while the block ran (filled in when it ends)."""
-    operations: list[str] = []
-    call_api(url, "/moto-api/recorder/reset-recording")
-    call_api(url, "/moto-api/recorder/start-recording")
-    try:
-        yield operations
-    finally:
-        call_api(url, "/moto-api/recorder/stop-recording")
-        lines = call_api(url, "/moto-api/recorder/download-recording", method="GET")
-        operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())
+from tests.conftest import call_api
 
 
 def fault(url: str, **spec: Any) -> None:

@@ -33,8 +33,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import REPO
-from tests.drills.conftest import call_api, operation, run_logged, writes
+from tests.conftest import REPO, recording, writes
+from tests.drills.conftest import run_logged
 
 REGION = "eu-central-2"
 TAGS = {"Project": "sagelab", "ManagedBy": "sagelab", "Owner": "ml-platform", "CostCenter": "cc-4711"}
@@ -177,14 +177,8 @@ class Estate:
     def recorded_check(self, playbook: str, ok: bool = True, **extra: Any) -> tuple[Any, list[str]]:
         """A --check --diff run with the AWS calls it made."""
         before, files_before = self.snapshot(), tree(self.creds)
-        call_api(self.endpoint_url, "/moto-api/recorder/reset-recording")
-        call_api(self.endpoint_url, "/moto-api/recorder/start-recording")
-        try:
+        with recording(self.endpoint_url) as calls:
             result = self.run(playbook, "--check", "--diff", ok=ok, **extra)
-        finally:
-            call_api(self.endpoint_url, "/moto-api/recorder/stop-recording")
-        lines = call_api(self.endpoint_url, "/moto-api/recorder/download-recording", method="GET")
-        calls = [operation(json.loads(line)) for line in lines.splitlines() if line.strip()]
         assert writes(calls) == [], f"check mode sent write calls: {writes(calls)}"
         assert self.snapshot() == before, "check mode changed the AWS state"
         assert tree(self.creds) == files_before, "check mode wrote on the control node"

@@ -20,8 +20,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import run_playbook
-from tests.drills.conftest import recording
+from tests.conftest import recording, run_playbook
 
 TAGS = {"Project": "sagelab", "ManagedBy": "sagelab", "Owner": "ml-platform", "CostCenter": "cc-4711"}
 ROLE_ARN = "arn:aws:iam::123456789012:role/sagelab-drill"

@@ -8,20 +8,16 @@ moto's request recorder (REST-JSON: the operation is read from the method and pa
 
 from __future__ import annotations
 
-import base64
 import json
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlparse
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import ansible_module, run_playbook
+from tests.conftest import ansible_module, recording, run_playbook, unique, writes
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -29,43 +25,6 @@ MODULE = "sagelab.sagemaker.scheduler_schedule"
 TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
 STOP_ARN = "arn:aws:scheduler:::aws-sdk:sagemaker:stopNotebookInstance"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/sagelab-test-scheduler"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def call_api(url: str, path: str, method: str = "POST") -> str:
-    request = urllib.request.Request(f"{url}{path}", data=b"" if method == "POST" else None, method=method)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=10) as reply:
-        return reply.read().decode()
-
-
-def operation(request: dict) -> str:
-    """The operation of a recorded request: X-Amz-Target (JSON), Action (query: STS, IAM) or, for the
-    Scheduler's REST-JSON API, the method and path (GET /schedules/n -> GetSchedule)."""
-    target = request["headers"].get("X-Amz-Target")
-    if target:
-        return target.rpartition(".")[2]
-    body = request.get("body") or ""
-    if request.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    action = parse_qs(body).get("Action") or parse_qs(urlparse(request.get("url", "")).query).get("Action")
-    if action:
-        return action[0]
-    path = unquote(urlparse(request.get("url", "")).path)
-    method = request.get("method", "GET")
-    if path.startswith("/schedules"):
-        if path.rstrip("/") == "/schedules":
-            return "ListSchedules"
-        return {"GET": "GetSchedule", "POST": "CreateSchedule", "PUT": "UpdateSchedule",
-                "DELETE": "DeleteSchedule"}[method]
-    return f"{method} {path}"
-
-
-def writes(operations: list[str]) -> list[str]:
-    return [op for op in operations if not op.startswith(("Describe", "List", "Get"))]
 
 
 class Sandbox:
@@ -84,15 +43,8 @@ class Sandbox:
 
     @contextmanager
     def recording(self) -> Iterator[list[str]]:
-        operations: list[str] = []
-        call_api(self.url, "/moto-api/recorder/reset-recording")
-        call_api(self.url, "/moto-api/recorder/start-recording")
-        try:
+        with recording(self.url) as operations:
             yield operations
-        finally:
-            call_api(self.url, "/moto-api/recorder/stop-recording")
-            lines = call_api(self.url, "/moto-api/recorder/download-recording", method="GET")
-            operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())
 
     def schedule(self, name: str, group: str = "default") -> dict | None:
         try:

@@ -14,19 +14,16 @@ import base64
 import json
 import re
 import time
-import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import ansible_module, run_playbook
+from tests.conftest import ansible_module, call_api, recording, run_playbook, unique, writes
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -34,19 +31,6 @@ MODULE = "sagelab.sagemaker.sagemaker_notebook_instance"
 TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
 NOTEBOOK_MODEL = "sagemaker::notebook-instance"
 PACE_SECONDS = 0.5
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def call_api(url: str, path: str, body: dict | None = None, method: str = "POST") -> str:
-    """The sandbox's own endpoints and moto's /moto-api/ (never through a proxy)."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{url}{path}", data=data, method=method)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(request, timeout=10) as reply:
-        return reply.read().decode()
 
 
 class Sandbox:
@@ -69,15 +53,8 @@ class Sandbox:
     @contextmanager
     def recording(self) -> Iterator[list[str]]:
         """The AWS operations sent while the block runs (filled in when it ends)."""
-        operations: list[str] = []
-        call_api(self.url, "/moto-api/recorder/reset-recording")
-        call_api(self.url, "/moto-api/recorder/start-recording")
-        try:
+        with recording(self.url) as operations:
             yield operations
-        finally:
-            call_api(self.url, "/moto-api/recorder/stop-recording")
-            lines = call_api(self.url, "/moto-api/recorder/download-recording", method="GET")
-            operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())
 
     def fault(self, **spec: Any) -> None:
         call_api(self.url, "/sagelab-sandbox/faults", spec)
@@ -120,21 +97,6 @@ class Sandbox:
     def tags(self, name: str) -> dict[str, str]:
         arn = self.sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceArn"]
         return {t["Key"]: t["Value"] for t in self.sm.list_tags(ResourceArn=arn)["Tags"]}
-
-
-def operation(request: dict) -> str:
-    """The AWS operation of a recorded request: X-Amz-Target (JSON protocol) or Action (query: STS)."""
-    target = request["headers"].get("X-Amz-Target")
-    if target:
-        return target.rpartition(".")[2]
-    body = request.get("body") or ""
-    if request.get("body_encoded"):
-        body = base64.b64decode(body).decode("utf-8", "replace")
-    return parse_qs(body).get("Action", ["?"])[0]
-
-
-def writes(operations: list[str]) -> list[str]:
-    return [op for op in operations if not op.startswith(("Describe", "List", "Get"))]
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import run_playbook
-from tests.integration.test_notebook_instance import Sandbox, call_api, operation, writes
+from tests.conftest import call_api, operation, run_playbook, unique, writes
+from tests.integration.test_notebook_instance import Sandbox
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -33,10 +33,6 @@ PROFILE_INFO = "sagelab.sagemaker.sagemaker_user_profile_info"
 TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
 ROLE = "sagelab-studio-execution"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"  # lowercase: moto's domain ID is d-<name>
 
 
 def client(box: Sandbox, service: str, region: str = REGION) -> Any:

@@ -18,15 +18,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from sagelab.cli import main
-from tests.conftest import PlaybookRun, run_playbook
-from tests.integration.test_notebook_instance import call_api, operation
+from tests.conftest import PlaybookRun, recording, run_playbook, writes
 
 REGION = "eu-north-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/{}"
@@ -163,21 +161,6 @@ class Estate:
                 "users": users, "roles": roles, "groups": groups, "policies": policies,
                 "buckets": buckets, "objects": objects}
 
-    def recorded(self) -> list[str]:
-        lines = call_api(self.endpoint_url, "/moto-api/recorder/download-recording", method="GET")
-        return [named(json.loads(line)) for line in lines.splitlines() if line.strip()]
-
-
-def named(request: dict) -> str:
-    """A recorded request's operation; for REST APIs (Scheduler, S3) its method and path."""
-    name = operation(request)
-    if name != "?":
-        return name
-    return f"{request['method']} {urlsplit(request['url']).path}"
-
-
-def writes(calls: list[str]) -> list[str]:
-    return [op for op in calls if not op.startswith(("Describe", "List", "Get", "GET ", "HEAD "))]
 
 
 @pytest.fixture(scope="module")
@@ -220,13 +203,8 @@ def test_check_mode_lists_what_would_go_and_changes_nothing(estate, sandbox, cap
     assert before["repositories"] == {estate.repository} and before["domains"] == {estate.domain}
     assert before["studio"] == {"profile:alice", "space:shared", "app:JupyterLab/default"}
 
-    call_api(estate.endpoint_url, "/moto-api/recorder/reset-recording")
-    call_api(estate.endpoint_url, "/moto-api/recorder/start-recording")
-    try:
+    with recording(estate.endpoint_url) as calls:
         doc = estate.down(capsys, monkeypatch, sandbox.home, "--check")
-    finally:
-        call_api(estate.endpoint_url, "/moto-api/recorder/stop-recording")
-    calls = estate.recorded()
     assert writes(calls) == [], calls
     assert estate.snapshot() == before
 
@@ -249,13 +227,8 @@ def test_check_mode_lists_what_would_go_and_changes_nothing(estate, sandbox, cap
 
 
 def test_teardown_removes_tagged_resources_in_order_and_keeps_the_rest(estate):
-    call_api(estate.endpoint_url, "/moto-api/recorder/reset-recording")
-    call_api(estate.endpoint_url, "/moto-api/recorder/start-recording")
-    try:
+    with recording(estate.endpoint_url) as calls:
         estate.teardown()
-    finally:
-        call_api(estate.endpoint_url, "/moto-api/recorder/stop-recording")
-    calls = estate.recorded()
 
     after = estate.snapshot()
     assert after["notebooks"] == {estate.stray_notebook: None}
@@ -275,9 +248,8 @@ def test_teardown_removes_tagged_resources_in_order_and_keeps_the_rest(estate):
     def last(op: str) -> int:
         return max(at(op))
 
-    deleted_schedules = [call for call in calls if call.startswith("DELETE /schedules/")]
-    assert len(deleted_schedules) == 3, calls
-    assert last("DELETE /schedules/") < first("StopNotebookInstance") < first("DeleteNotebookInstance")
+    assert calls.count("DeleteSchedule") == 3, calls
+    assert last("DeleteSchedule") < first("StopNotebookInstance") < first("DeleteNotebookInstance")
     assert last("DeleteNotebookInstance") < first("DeleteNotebookInstanceLifecycleConfig")
     assert last("DeleteNotebookInstance") < first("DeleteCodeRepository") < first("DeleteRole")
     assert first("DeleteNotebookInstanceLifecycleConfig") < first("DeleteRole") < first("DeleteUser")

@@ -15,7 +15,6 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +27,7 @@ from botocore.exceptions import ClientError
 
 from sagelab import sandbox as sandbox_module
 from sagelab.cli import main
+from tests.conftest import unique
 
 SAGELAB = Path(sys.executable).parent / "sagelab"
 ACCOUNT = "123456789012"
@@ -53,10 +53,6 @@ def call_api(url: str, path: str, body: dict | None = None, method: str = "POST"
             return reply.status, json.loads(text) if text.strip() else {}
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read().decode() or "{}")
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def aws_error(excinfo: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:

@@ -7,21 +7,6 @@ import json
 ENV = "/root/workdir/conda/envs/conda-sagemaker"
 PY = f"{ENV}/bin/python"
 
-KERNEL_RUN = """
-from jupyter_client.manager import start_new_kernel
-km, kc = start_new_kernel(kernel_name="condasagemaker", startup_timeout=120)
-out = []
-try:
-    code = ("import sys, boto3, pandas, sagemaker, importlib.metadata as m; "
-            "print('answer', 6 * 7, m.version('sagemaker'), sys.prefix)")
-    reply = kc.execute_interactive(
-        code, output_hook=lambda msg: out.append(msg["content"].get("text", "")), timeout=120)
-    print(reply["content"]["status"], "".join(out))
-finally:
-    kc.stop_channels()
-    km.shutdown_kernel(now=True)
-"""
-
 
 def test_the_environment_is_a_conda_env_without_conda(host):
     assert host.file(f"{ENV}/conda-meta").is_directory
@@ -54,9 +39,8 @@ def test_the_kernel_is_registered_for_the_user(host):
     assert spec["spec"]["argv"][0] == PY
 
 
-def test_the_kernel_executes_code(host):
-    cmd = host.run(f"cat > /tmp/kernel_run.py <<'PYEOF'\n{KERNEL_RUN}\nPYEOF\n{PY} /tmp/kernel_run.py")
-    assert cmd.rc == 0, cmd.stderr
-    lines = cmd.stdout.splitlines()
-    assert lines[0].startswith("ok "), cmd.stdout
-    assert any(line.startswith("answer 42 2.") and line.endswith(ENV) for line in lines), cmd.stdout
+def test_the_kernel_executes_code(run_in_kernel):
+    code = ("import sys, boto3, pandas, sagemaker, importlib.metadata as m; "
+            "print('answer', 6 * 7, m.version('sagemaker'), sys.prefix)")
+    lines = run_in_kernel(PY, "condasagemaker", code)
+    assert any(line.startswith("answer 42 2.") and line.endswith(ENV) for line in lines), lines
