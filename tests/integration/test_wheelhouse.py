@@ -134,6 +134,28 @@ def test_a_whole_workstation_installs_from_the_wheelhouse_with_every_index_refus
     assert again.stats["localhost"]["changed"] == 0, again.changed_tasks()
 
 
+def test_the_staging_playbook_builds_the_set_the_workstation_playbook_installs(tmp_path):
+    """playbooks/wheelhouse.yml (stage a fleet before a rollout) and playbooks/workstation.yml with the
+    wheelhouse on want the same wheelhouse for the same inventory and variables, so staging is not wasted."""
+    evars = {"sagelab_wheelhouse": True, "wheelhouse_cache_dir": str(tmp_path / "cache"),
+             "wheelhouse_dest": str(tmp_path / "dest"), "venv_parent": str(tmp_path / "workdir"),
+             "python_uv_path": "", "aws_cli_install_method": "pip", "sagemaker_sdk_major": 3}
+
+    def wanted(playbook: str) -> set[str]:
+        res = run_playbook(playbook, "--check", extra_vars=evars, timeout=600)
+        assert res.rc == 0, res.failure_messages() or res.stdout[-3000:]
+        names = {r["stdout"] and json.loads(r["stdout"])["name"]
+                 for play in res.data["plays"] for task in play["tasks"]
+                 if "Ensure the wheelhouse of each target" in task["task"]["name"]
+                 for r in task["hosts"]["localhost"].get("results", [])}
+        assert names and all(names), res.stdout[-3000:]
+        return names
+
+    staged = wanted("playbooks/wheelhouse.yml")
+    assert staged == wanted("playbooks/workstation.yml")
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "dest").exists()  # check mode
+
+
 @pytest.mark.parametrize(("extra", "message"), [
     ({"wheelhouse_requirements": ["boto3", "not a spec!"]}, "'not a spec!' is not a valid requirement set"),
     ({"wheelhouse_requirements": []}, "is empty"),
