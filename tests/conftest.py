@@ -189,5 +189,10 @@ def recording(url: str) -> Iterator[list[str]]:
         yield operations
     finally:
         call_api(url, "/moto-api/recorder/stop-recording")
-        lines = call_api(url, "/moto-api/recorder/download-recording", method="GET")
-        operations.extend(operation(json.loads(line)) for line in lines.splitlines() if line.strip())
+        operations.extend(operation(request) for request in recorded_requests(url))
+
+
+def recorded_requests(url: str) -> list[dict]:
+    """The requests moto's recorder holds (the last recording), as recorded."""
+    lines = call_api(url, "/moto-api/recorder/download-recording", method="GET")
+    return [json.loads(line) for line in lines.splitlines() if line.strip()]

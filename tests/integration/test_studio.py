@@ -20,7 +20,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import call_api, operation, run_playbook, unique, writes
+from tests.conftest import operation, recorded_requests, run_playbook, unique, writes
 from tests.integration.test_notebook_instance import Sandbox
 
 ACCOUNT = "123456789012"
@@ -57,8 +57,7 @@ class Studio(Sandbox):
         return results
 
     def recorded(self) -> list[dict]:
-        lines = call_api(self.url, "/moto-api/recorder/download-recording", method="GET")
-        return [json.loads(line) for line in lines.splitlines() if line.strip()]
+        return recorded_requests(self.url)
 
     def domains(self, region: str = REGION) -> dict[str, dict]:
         return {d["DomainName"]: d for d in client(self, "sagemaker", region).list_domains()["Domains"]}
