@@ -132,6 +132,8 @@ def test_a_whole_workstation_installs_from_the_wheelhouse_with_every_index_refus
     again = run_playbook("playbooks/workstation.yml", extra_vars=evars, env=env)
     assert again.rc == 0, again.failure_messages()
     assert again.stats["localhost"]["changed"] == 0, again.changed_tasks()
+    for run in (res, again):  # the profile's secret reached the profile, never the output
+        assert evars["aws_cli_secret_access_key"] not in run.stdout + run.stderr
 
 
 def test_the_staging_playbook_builds_the_set_the_workstation_playbook_installs(tmp_path):
