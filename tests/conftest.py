@@ -19,6 +19,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# Test sessions run in parallel workers (pytest-xdist) that all run the CLI from this checkout: no worker
+# may rotate away the artifacts another one is about to read.
+os.environ["SAGELAB_KEEP_ARTIFACTS"] = "0"
 
 
 def ansible_env(**extra: str | None) -> dict[str, str]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import hashlib
 import io
 import json
@@ -317,6 +318,13 @@ def test_solve(channel: Path, specs: list[str]) -> int:
 def build(python: str, requirements: list[str], cache_root: Path) -> Path:
     info = interpreter_info(python)
     key = cache_key(info, requirements)
+    # One builder per key at a time (parallel test workers, two `make` runs): the others wait, then reuse it.
+    with open(cache_root / f".{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_locked(python, info, key, requirements, cache_root)
+
+
+def _build_locked(python: str, info: dict, key: str, requirements: list[str], cache_root: Path) -> Path:
     final = cache_root / key / "channel"
     if (cache_root / key / "complete").exists():
         log(f"cached: {final}")

@@ -20,6 +20,7 @@ from sagelab.redact import MASK, redact_data
 
 EventHandler = Callable[[dict[str, Any]], None]
 
+# Runs whose artifacts are kept (the oldest go first); $SAGELAB_KEEP_ARTIFACTS overrides, 0 keeps all.
 ROTATE_ARTIFACTS = 20
 DEFAULT_INVENTORY = "inventories/local/hosts.yml"
 # Environment variable names whose values never reach artifacts/<ident>/command.
@@ -141,7 +142,7 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
             project_dir=str(home),
             artifact_dir=str(artifacts.parent),
             ident=ident,
-            rotate_artifacts=ROTATE_ARTIFACTS,
+            rotate_artifacts=int(os.environ.get("SAGELAB_KEEP_ARTIFACTS", ROTATE_ARTIFACTS)),
             suppress_env_files=True,
             playbook=_absolute(str(request.playbook)),
             inventory=[_absolute(i) if Path(i).expanduser().exists() else i for i in inventories],
