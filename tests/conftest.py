@@ -56,11 +56,15 @@ class PlaybookRun:
 
     def changed_tasks(self, host: str = "localhost") -> list[str]:
         """Names of the tasks that reported changed on host, in order (without the `role : ` prefix)."""
+        return self.ran_tasks(host, changed=True)
+
+    def ran_tasks(self, host: str = "localhost", changed: bool = False) -> list[str]:
+        """Names of the tasks that ran on host (not skipped; only changed ones with changed=True)."""
         names = []
         for play in self.data.get("plays", []):
             for task in play.get("tasks", []):
                 result = task.get("hosts", {}).get(host)
-                if result and result.get("changed"):
+                if result and not result.get("skipped") and (result.get("changed") or not changed):
                     names.append(task["task"]["name"].rpartition(" : ")[2])
         return names
 

@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(report.EXIT_ERROR, f"{self.prog}: error: {message}\n")
 
 
-def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True) -> None:
+def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True, full: bool = False) -> None:
     if targets:
         parser.add_argument("-i", "--inventory", action="append", default=[], metavar="INVENTORY",
                             help=f"inventory path or host list, repeatable (default: {DEFAULT_INVENTORY})")
@@ -52,6 +52,10 @@ def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True) -
                         help="also write junit.xml (a test case per host and check) and report.html to DIR")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show Ansible's output; -vv and more also raise Ansible's verbosity")
+    if full:
+        parser.add_argument("--full", action="store_true",
+                            help="run every role even on hosts that are as their last passing run left them "
+                                 "(sagelab_fast_path=false)")
     parser.add_argument("--playbook", type=Path, help=argparse.SUPPRESS)  # tests: run another playbook
 
 
@@ -64,11 +68,11 @@ def build_parser() -> argparse.ArgumentParser:
         ("workstation", "provision SageMaker workstations (playbooks/workstation.yml)"),
         ("validate", "validate SageMaker workstations afresh (playbooks/validate.yml)"),
     ):
-        _add_run_options(sub.add_parser(name, help=help_, description=help_))
+        _add_run_options(sub.add_parser(name, help=help_, description=help_), full=name == "workstation")
     up_help = ("set up this machine (inventories/local) as a SageMaker workstation and the AWS side it uses "
                "(the embedded sandbox unless --profile names a real account), then report")
     up = sub.add_parser("up", help=up_help, description=up_help)
-    _add_run_options(up, targets=False)
+    _add_run_options(up, targets=False, full=True)
     aws = up.add_mutually_exclusive_group()
     aws.add_argument("--profile", metavar="NAME", help="use the real AWS account of this configured profile")
     aws.add_argument("--no-aws", action="store_true",
@@ -194,6 +198,8 @@ def _request(args: argparse.Namespace, home: Path, playbook: str,
         vars_["sagelab_route"] = args.route
     if args.sdk:
         vars_["sagemaker_sdk_major"] = args.sdk
+    if getattr(args, "full", False):
+        vars_["sagelab_fast_path"] = False
     return PlaybookRequest(
         playbook=args.playbook or home / playbook,
         inventories=inventories or getattr(args, "inventory", []),

@@ -8,12 +8,13 @@ machine's own ~/workdir/sagemaker is never touched.
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_playbook
+from tests.conftest import REPO, run_playbook
 
 PLAYBOOK = "playbooks/workstation.yml"
 
@@ -95,25 +96,76 @@ def test_the_aws_profile_is_private_and_the_secret_never_shown(ws):
     assert "endpoint_url = http://127.0.0.1:" in config
     assert SECRET_ACCESS_KEY in (aws / "credentials").read_text()
     assert (root / "bin" / "aws").resolve() == (root / "awscli" / "bin" / "aws")
-    res = run("-vvv", "--diff")  # the most verbose, with diffs: the secret still never shows
+    # the most verbose, with diffs, every role running again (no fast path): the secret still never shows
+    res = run("-vvv", "--diff", extra={"sagelab_fast_path": False})
     assert res.rc == 0
     assert SECRET_ACCESS_KEY not in res.stdout + res.stderr
+
+
+ROLE_TASKS = ["Ensure the virtual environment exists (its parent folders too)",
+              "Ensure boto3, the SageMaker SDK and pandas are installed in the environment",
+              "Ensure the kernel is registered",
+              "Validate the environment from inside it (imports, versions, kernel listed and executing)"]
 
 
 def test_second_run_changes_nothing(ws):
     root, run = ws
     started = time.monotonic()
+    res = run(extra={"sagelab_fast_path": False})  # every role runs again, and each is idempotent
+    took = time.monotonic() - started
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.stats["localhost"]["changed"] == 0, res.changed_tasks()
+    assert set(ROLE_TASKS) <= set(res.ran_tasks())
+    print(f"second run, every role: {took:.1f}s")
+
+
+def test_a_converged_host_takes_the_fast_path(ws):
+    root, run = ws
+    (root / "reports" / "localhost.json").unlink()
+    started = time.monotonic()
     res = run()
     took = time.monotonic() - started
     assert res.rc == 0, res.stdout[-3000:]
     assert res.stats["localhost"]["changed"] == 0, res.changed_tasks()
-    print(f"second run: {took:.1f}s")
+    assert not set(ROLE_TASKS) & set(res.ran_tasks()), res.ran_tasks()
+    report = json.loads((root / "reports" / "localhost.json").read_text())  # written again
+    assert report["ok"] and report["cached"] and report["kernel"]["executed"], report
+    aws = next(c for c in report["checks"] if c["name"] == "aws sagemaker list-endpoints")
+    assert aws["ok"] and aws["detail"] == "0 endpoints (profile sagemaker)"  # asked again, not kept
+    assert oct((root / "cache" / "converged.json").stat().st_mode & 0o777) == "0o600"
+    assert SECRET_ACCESS_KEY not in (root / "cache" / "converged.json").read_text()
+    print(f"second run, fast path: {took:.1f}s")
 
 
-def test_check_mode_on_a_converged_host_reports_no_change(ws):
+def test_changed_input_or_a_changed_host_leaves_the_fast_path(ws):
+    root, run = ws
+    # another display name: the kernel would be rewritten (check mode: nothing changes)
+    res = run("--check", extra={"jupyter_kernel_display_name": "SageMaker (lab)"})
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.changed_tasks() == ["Ensure the kernel is registered"]
+    # pandas uninstalled behind sagelab's back: the next run installs it again and validates afresh
+    python = root / "workdir" / "sagemaker" / "bin" / "python"
+    subprocess.run([str(REPO / ".venv/bin/uv"), "pip", "uninstall", "-q", "--python", str(python), "pandas"],
+                   check=True)
+    res = run()
+    assert res.rc == 0, res.stdout[-3000:]
+    assert ROLE_TASKS[1] in res.changed_tasks()
+    report = json.loads((root / "reports" / "localhost.json").read_text())
+    assert report["ok"] and report["versions"]["pandas"], report
+    # a kernel spec edited by hand: back to the roles, which put it right
+    kernel_json = root / "jupyter" / "kernels" / "sagemaker" / "kernel.json"
+    kernel_json.write_text(kernel_json.read_text().replace("Python (sagemaker)", "edited"))
+    res = run()
+    assert res.rc == 0, res.stdout[-3000:]
+    assert res.changed_tasks() == ["Ensure the kernel is registered"]
+    assert "Python (sagemaker)" in kernel_json.read_text()
+
+
+@pytest.mark.parametrize("fast_path", [True, False], ids=["fast-path", "every-role"])
+def test_check_mode_on_a_converged_host_reports_no_change(ws, fast_path):
     root, run = ws
     before = snapshot(root)
-    res = run("--check", "--diff")
+    res = run("--check", "--diff", extra={"sagelab_fast_path": fast_path})
     assert res.rc == 0, res.stdout[-3000:]
     assert res.changed_tasks() == []
     assert snapshot(root) == before

@@ -202,6 +202,15 @@ def test_extra_vars_pass_through(capsys, tmp_path, monkeypatch):
     assert echoed["check_mode"] is False and echoed["diff_mode"] is False
 
 
+def test_full_turns_the_fast_path_off(capsys, tmp_path):
+    code, echoed = run_echo(capsys, tmp_path, "--full")
+    assert code == 0
+    assert echoed["sagelab_fast_path"] is False
+    code, echoed = run_echo(capsys, tmp_path)
+    assert code == 0
+    assert echoed["sagelab_fast_path"] is None  # the playbook's default (on)
+
+
 def test_yaml_extra_vars_string(capsys, tmp_path):
     code, echoed = run_echo(capsys, tmp_path, "-e", "{nested: {x: yes}}")
     assert code == 0

@@ -13,6 +13,12 @@ With --cache FILE, a passing report is kept with a fingerprint of the environmen
 installed distributions and the kernel spec); while the fingerprint is unchanged the kept
 report is returned, marked "cached", instead of starting the kernel again (importing the
 SDK alone takes seconds). `sagelab validate` never uses the cache.
+
+With --stamp FILE (the workstation playbook's fast path), a passing run also records the run's input
+key and what the roles made, as cheap to read again: the environment's installed distributions, the
+interpreter it runs on, the kernel spec and the files given with --watch (AWS profile, uv, the AWS CLI).
+A failed run removes the stamp. --converged FILE --inputs-key KEY (any Python 3 will do) answers
+whether the host is as that run left it, with the same input, and if so returns the kept report.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import platform
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -152,6 +158,60 @@ def fingerprint(kernel: str, spec: dict | None, packages: list[str]) -> str:
     return digest.hexdigest()
 
 
+def on_disk(env: str, files: list[str]) -> dict:
+    """What a converged host looks like, read without starting anything: the env's distributions (their
+    names carry versions), the interpreter it links to, and each file (content hash when small, else
+    size and modification time; None when missing)."""
+    root = Path(env)
+    python = root / "bin" / "python"
+    patterns = ("lib/python*/site-packages/*-info", "conda-meta/*.json")
+    seen: dict = {
+        "distributions": sorted(p.name for pattern in patterns for p in root.glob(pattern)),
+        "interpreter": os.path.realpath(python) if python.exists() else None,
+    }
+    for name in files:
+        path = Path(name).expanduser()
+        if not path.is_file():
+            seen[name] = None
+        elif path.stat().st_size <= 1 << 20:
+            seen[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            seen[name] = [path.stat().st_size, path.stat().st_mtime_ns]
+    return seen
+
+
+def write_stamp(path: str, inputs_key: str, env: str, files: list[str], report: dict, aws: list[str]) -> None:
+    target = Path(path).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    stamp = {"inputs_key": inputs_key, "env": env, "files": files, "on_disk": on_disk(env, files),
+             "report": report, "aws": aws}
+    tmp = target.with_name(target.name + f".{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        json.dump(stamp, out)
+    os.replace(tmp, target)
+
+
+def converged(path: str, inputs_key: str, host: str, route: str, timeout: float) -> dict:
+    """Whether this host is as the last passing run left it, with the same input; the kept report if so."""
+    try:
+        stamp = json.loads(Path(path).expanduser().read_text())
+    except (OSError, ValueError):
+        return {"converged": False, "reason": "no stamp from a passing run"}
+    if stamp.get("inputs_key") != inputs_key:
+        return {"converged": False, "reason": "the input or sagelab changed since the last passing run"}
+    now = on_disk(stamp["env"], stamp["files"])
+    moved = sorted(k for k in now if now[k] != stamp["on_disk"].get(k))
+    if moved:
+        return {"converged": False, "reason": "changed since the last passing run: " + ", ".join(moved)}
+    report = dict(stamp["report"], host=host, route=route, cached=True)
+    if stamp["aws"]:  # never kept: it depends on the account, not on this host
+        aws_check = aws_answers(*stamp["aws"], min(timeout, 60))
+        report["checks"] = [*report["checks"], aws_check]
+        report["ok"] = report["ok"] and aws_check["ok"]
+    return {"converged": True, "report": report}
+
+
 def read_cache(path: str, key: str) -> dict | None:
     try:
         kept = json.loads(Path(path).read_text())
@@ -170,6 +230,21 @@ def write_cache(path: str, key: str, report: dict) -> None:
     os.replace(tmp, target)
 
 
+def stamp_report(args: argparse.Namespace, report: dict, spec: dict | None) -> None:
+    """Record a passing run for the fast path (the AWS answer is asked again each time); forget a failed
+    one."""
+    if not report["ok"]:
+        Path(args.stamp).expanduser().unlink(missing_ok=True)
+        return
+    kernel_json = [str(Path(spec["resource_dir"]) / "kernel.json")] if spec else []
+    aws = [args.aws_cli, args.aws_profile, args.aws_config_dir] if args.aws_cli else []
+    aws_dir = args.aws_config_dir or "~/.aws"
+    files = kernel_json + args.watch + ([f"{aws_dir}/config", f"{aws_dir}/credentials"] if aws else [])
+    kept = dict(report, checks=[c for c in report["checks"] if c["name"] != "aws sagemaker list-endpoints"],
+                cached=False)
+    write_stamp(args.stamp, args.inputs_key, sys.prefix, files, kept, aws)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--packages", default="boto3,sagemaker,pandas")
@@ -183,7 +258,14 @@ def main() -> int:
     ap.add_argument("--aws-cli", default="", help="also check `aws sagemaker list-endpoints` with this CLI")
     ap.add_argument("--aws-profile", default="", help="the profile for that check")
     ap.add_argument("--aws-config-dir", default="", help="the folder holding that profile (default ~/.aws)")
+    ap.add_argument("--stamp", default="", help="record a passing run here (remove it after a failed one)")
+    ap.add_argument("--inputs-key", default="", help="the run's input key (kept or compared)")
+    ap.add_argument("--watch", action="append", default=[], help="a file the stamp records (repeatable)")
+    ap.add_argument("--converged", default="", help="only answer whether the host is as this stamp says")
     args = ap.parse_args()
+    if args.converged:
+        print(json.dumps(converged(args.converged, args.inputs_key, args.host, args.route, args.timeout)))
+        return 0
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     packages = [p for p in args.packages.split(",") if p]
 
@@ -202,6 +284,8 @@ def main() -> int:
         if aws_check:  # never cached: it depends on the account, not on the environment
             report["checks"] = [*report["checks"], aws_check]
             report["ok"] = report["ok"] and aws_check["ok"]
+        if args.stamp and not args.read_only:
+            stamp_report(args, report, spec)
         print(json.dumps(report))
         return 0
     execute = args.kernel if (spec is not None and not args.no_execute) else None
@@ -228,11 +312,13 @@ def main() -> int:
         },
         "checks": checks + ([aws_check] if aws_check else []),
         "ok": env_ok and (aws_check is None or aws_check["ok"]),
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (hosts: 3.9+)
         "cached": False,
     }
     if args.cache and env_ok and not args.read_only:
         write_cache(args.cache, key, dict(report, checks=checks, ok=True))
+    if args.stamp and not args.read_only:
+        stamp_report(args, report, spec)
     print(json.dumps(report))
     return 0
 
