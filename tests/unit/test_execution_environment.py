@@ -45,8 +45,10 @@ def test_builder_creates_a_context_with_the_collection_and_its_dependencies(tmp_
     assert not [n for n in names if n.startswith((".venv", "tests/", ".collections", ".sagelab"))]
 
     (tmp_path / "execution-environment.yml").write_text((REPO / "execution-environment.yml").read_text())
-    subprocess.run([BIN / "ansible-builder", "create", "-c", tmp_path / "context"], cwd=tmp_path,
-                   check=True, capture_output=True)
+    # the file named: with no podman installed yet and a docker client on PATH the builder would write a
+    # Dockerfile (its default follows the runtime it finds)
+    subprocess.run([BIN / "ansible-builder", "create", "-c", tmp_path / "context",
+                    "--output-filename", "Containerfile"], cwd=tmp_path, check=True, capture_output=True)
     context = tmp_path / "context"
     containerfile = (context / "Containerfile").read_text()
     assert 'EE_BASE_IMAGE="quay.io/centos/centos:stream9"' in containerfile
