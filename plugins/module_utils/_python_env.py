@@ -53,9 +53,20 @@ class Installer:
     def run(self, argv, what):
         rc, out, err = self.module.run_command(argv, environ_update=self.env)
         if rc != 0:
-            self.module.fail_json(msg=f"{what} failed ({self.name}, rc={rc}): {tail(err or out)}",
-                                  cmd=argv, rc=rc, stdout=out, stderr=err)
+            # the sources are named here: the installer's own message does not always name them (uv drops
+            # the URL from an interrupted download's error)
+            msg = f"{what} failed ({self.name}, rc={rc}, from {self.sources()}): {tail(err or out)}"
+            self.module.fail_json(msg=msg, cmd=[safe_url(a) for a in argv], rc=rc, stdout=out, stderr=err)
         return out, err
+
+    def sources(self):
+        """Where packages come from, for messages (passwords in URLs masked)."""
+        p = self.params
+        where = [safe_url(p["index_url"]) if p["index_url"] else "the default index"]
+        where += [safe_url(url) for url in p["extra_index_urls"]] + list(p["find_links"])
+        if p["offline"]:
+            where = ["offline: " + (", ".join(p["find_links"]) or "the installer's cache")]
+        return ", ".join(where)
 
     def create_argv(self, path, python, seed):
         if self.uv:
@@ -112,6 +123,20 @@ class Installer:
                 if name in installed:
                     removed[name] = installed[name]
         return added, removed
+
+
+def hide_url_passwords(module, urls):
+    """Passwords in index URLs (https://user:password@mirror/simple) are masked wherever the module's
+    result shows them, its echoed arguments included."""
+    for url in urls:
+        match = re.match(r"^[a-z+]+://[^/@:]+:([^/@]+)@", url or "")
+        if match:
+            module.no_log_values.add(match.group(1))
+
+
+def safe_url(url):
+    """A URL with the password of its user info masked."""
+    return re.sub(r"^([a-z+]+://[^/@:]+):[^/@]*@", r"\1:****@", url)
 
 
 def tail(text, lines=6):

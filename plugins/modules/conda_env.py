@@ -235,6 +235,7 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env impo
     Installer,
     changes,
     find_uv,
+    hide_url_passwords,
     installed_set,
     pins,
     tail,
@@ -546,6 +547,8 @@ def main():
         required_one_of=[("name", "prefix")],
         supports_check_mode=True,
     )
+    hide_url_passwords(module, [module.params["pip_index_url"], *module.params["pip_find_links"],
+                                *module.params["channels"]])
     error = validate(module.params)
     if error:
         module.fail_json(msg=error)

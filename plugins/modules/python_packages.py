@@ -106,6 +106,9 @@ notes:
   - Distribution names are compared normalized (PEP 503), so V(Jupyter_Client) and V(jupyter-client) are
     the same package.
   - Requirements are passed to the installer as arguments, never through a shell.
+  - A password in an index or find-links URL (V(https://user:password@mirror/simple)) is masked in
+    everything the module returns, its echoed arguments and failure messages included. A failed install
+    names the index it used.
 seealso:
   - module: ansible.builtin.pip
     description: The built-in module; it reports changed when pip merely re-checks a satisfied spec with
@@ -203,6 +206,7 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env impo
     Installer,
     changes,
     find_uv,
+    hide_url_passwords,
     installed_set,
     is_environment,
     lines,
@@ -316,6 +320,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    hide_url_passwords(module, [module.params["index_url"], *module.params["extra_index_urls"],
+                                *module.params["find_links"]])
     error = validate(module.params)
     if error:
         module.fail_json(msg=error)

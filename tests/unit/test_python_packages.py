@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -96,9 +97,12 @@ def test_an_unreachable_index_fails_clearly_and_changes_nothing(tmp_path):
     assert run({"venv": str(venv), "uv": UV})["changed"] is True
     before = site_state(venv)
     res = run({"venv": str(venv), "uv": UV, "requirements": ["six"],
-               "index_url": "http://127.0.0.1:9/simple"})
+               "index_url": "http://mirror:s3cret@127.0.0.1:9/simple"})
     assert res.get("failed") is True
-    assert res["msg"].startswith("installing six failed (uv"), res["msg"]
+    # the index is named (its password masked), whatever the installer's own message says
+    named = "installing six failed (uv, rc=2, from http://mirror:****@127.0.0.1:9/simple): "
+    assert res["msg"].startswith(named), res["msg"]
+    assert "s3cret" not in json.dumps(res)
     assert site_state(venv) == before
 
 
