@@ -125,9 +125,9 @@ class RunningSandbox:
     home: Path  # its state folder's parent: SAGELAB_SANDBOX_HOME makes `sagelab up` reuse it
 
 
-@pytest.fixture(scope="session")
-def sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> RunningSandbox:
-    """One sandbox process (sagelab.sandbox.start) for the whole session, stopped at its end.
+def _start_sandbox(tmp_path_factory: pytest.TempPathFactory,
+                   request: pytest.FixtureRequest) -> RunningSandbox:
+    """A sandbox process (sagelab.sandbox.start), stopped when the requesting fixture's scope ends.
 
     A separate process, so that moto's patched classes and global state stay out of the test process.
     """
@@ -137,6 +137,20 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
     state = sandbox_module.start(home)
     request.addfinalizer(lambda: sandbox_module.stop(home))
     return RunningSandbox(state["endpoint_url"], sandbox_module.client_env(state["endpoint_url"]), home)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> RunningSandbox:
+    """One sandbox for the whole session (a worker's, under pytest-xdist): tests share its account, so
+    each names what it makes with unique() and never counts what others may have left."""
+    return _start_sandbox(tmp_path_factory, request)
+
+
+@pytest.fixture(scope="module")
+def own_sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> RunningSandbox:
+    """A sandbox of the test file's own, for tests that need an account nobody else has touched (what
+    `sagelab up` meets in a new account depends on what is already there, e.g. adopting a Studio domain)."""
+    return _start_sandbox(tmp_path_factory, request)
 
 
 # -- the sandbox's own endpoints and moto's request recorder, shared by the AWS tests and drills --

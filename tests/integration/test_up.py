@@ -3,7 +3,8 @@ roles, IAM user, a notebook instance with its night stop, the Studio domain and 
 this machine's workstation with that user's keys in its AWS CLI profile, then the report; `sagelab cost`
 then shows the user's running notebook instance.
 
-Everything a user's home would receive goes into a temporary folder; the sandbox is the session's.
+Everything a user's home would receive goes into a temporary folder; the sandbox is the file's own: a new
+account, as a first `sagelab up` meets it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from tests.conftest import BIN, REPO
 
 
 @pytest.fixture(scope="module")
-def up(tmp_path_factory, sandbox):
+def up(tmp_path_factory, own_sandbox):
+    sandbox = own_sandbox
     root = tmp_path_factory.mktemp("up")
     evars = {
         "venv_parent": str(root / "workdir"),
