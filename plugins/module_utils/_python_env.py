@@ -17,10 +17,31 @@ REQUIREMENT_RE = re.compile(
     r"((~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+(\s*,\s*(~=|===|==|!=|<=|>=|<|>)\s*[A-Za-z0-9.*+!_-]+)*)?"
     r"\s*(;\s*\S.*)?$"
 )
-INSTALLED_PROBE = (
-    "import json, importlib.metadata as m\n"
-    "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions() if d.metadata['Name']}))\n"
-)
+# The environment's distributions, and those an interrupted install left broken: installed by uv or pip
+# (or with no INSTALLER yet: uv writes it last) and missing a file their RECORD lists. A killed `uv pip
+# install` leaves such a half-copied package (botocore without botocore/vendored, say), which uv and pip
+# then take as installed. Stats each recorded file once: about 0.1 s for the book's environment.
+INSTALLED_PROBE = r"""
+import json, os, importlib.metadata as m
+versions, broken = {}, {}
+for d in m.distributions():
+    name = d.metadata['Name']
+    info = str(getattr(d, '_path', ''))
+    if not name or not info.endswith('.dist-info'):
+        if name:
+            versions[name] = d.version
+        continue
+    versions[name] = d.version
+    installer = (d.read_text('INSTALLER') or '').strip()
+    if installer not in ('', 'uv', 'pip'):
+        continue
+    record = d.read_text('RECORD')
+    base = os.path.dirname(info)
+    paths = [line.rsplit(',', 2)[0] for line in (record or '').splitlines()]
+    if record is None or not all(os.path.lexists(os.path.join(base, f)) for f in paths if f):
+        broken[name] = d.version
+print(json.dumps({'versions': versions, 'broken': broken}))
+"""
 DRY_RUN_LINE = re.compile(r"^\s*([+-])\s+([A-Za-z0-9._-]+)==(\S+)")
 
 
@@ -99,6 +120,15 @@ class Installer:
             argv += ["--dry-run", "--quiet", "--report", "-"]
         return argv + ["--", *specs]
 
+    def repair_argv(self, broken):
+        """Reinstall the broken distributions as they are (same versions, dependencies untouched)."""
+        specs = [f"{name}=={version}" for name, version in sorted(broken.items())]
+        if self.uv:
+            return [self.uv, "pip", "install", "--python", self.python, "--reinstall", "--no-deps",
+                    *self.index_args(), "--", *specs]
+        return [self.python, "-m", "pip", "install", "--disable-pip-version-check", "--force-reinstall",
+                "--no-deps", *self.index_args(), "--", *specs]
+
     def uninstall_argv(self, names):
         if self.uv:
             return [self.uv, "pip", "uninstall", "--python", self.python, "--", *names]
@@ -159,11 +189,19 @@ def find_uv(module, params=None):
     return None
 
 
-def installed_set(module, python):
+def probe_env(module, python):
+    """({name: version} installed, {name: version} left broken by an interrupted install), names
+    normalized."""
     rc, out, err = module.run_command([python, "-c", INSTALLED_PROBE])
     if rc != 0:
         module.fail_json(msg=f"venv: cannot list the distributions of {python}: {tail(err or out)}")
-    return {normalize(k): v for k, v in json.loads(out.strip().splitlines()[-1]).items()}
+    found = json.loads(out.strip().splitlines()[-1])
+    return ({normalize(k): v for k, v in found["versions"].items()},
+            {normalize(k): v for k, v in found["broken"].items()})
+
+
+def installed_set(module, python):
+    return probe_env(module, python)[0]
 
 
 def changes(before, after):

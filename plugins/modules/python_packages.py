@@ -19,6 +19,10 @@ description:
   - In check mode nothing is written. The module asks the installer for a dry run (C(uv pip install
     --dry-run), C(pip install --dry-run --report)) and reports exactly the distributions that would be
     installed, upgraded or removed.
+  - A distribution an interrupted install left half-copied (installed by uv or pip, or with no C(INSTALLER)
+    yet, and missing a file its C(RECORD) lists) is reinstalled at its version with O(state=present);
+    uv and pip themselves take it as installed, so a killed run would otherwise leave a broken environment
+    behind for good.
   - An existing path that is not a virtual environment (no C(pyvenv.cfg)) is refused, never overwritten.
     An existing conda environment (a C(conda-meta/) folder, see M(sagelab.sagemaker.conda_env)) is
     accepted too; the packages go into it with its own interpreter.
@@ -174,6 +178,13 @@ removed:
   type: list
   elements: str
   sample: []
+repaired:
+  description: Distributions reinstalled (in check mode, that would be) because files their C(RECORD) lists
+    were missing, as C(name==version).
+  returned: always
+  type: list
+  elements: str
+  sample: [botocore==1.43.11]
 packages:
   description: Every distribution in the environment afterwards, normalized name to version
     (in check mode, as it would be when the installer reported versions).
@@ -207,11 +218,11 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env impo
     changes,
     find_uv,
     hide_url_passwords,
-    installed_set,
     is_environment,
     lines,
     normalize,
     pins,
+    probe_env,
 )
 
 
@@ -259,7 +270,7 @@ def ensure_python_packages(module):
     specs = [s.strip() for s in p["requirements"]]
     inst = Installer(module, venv, find_uv(module))
     result = {"changed": False, "venv": venv, "installer": inst.name, "created": False,
-              "installed": [], "removed": [], "packages": {}}
+              "installed": [], "removed": [], "repaired": [], "packages": {}}
     exists = is_environment(venv)
 
     if not exists:
@@ -270,7 +281,12 @@ def ensure_python_packages(module):
                           predicted={k: v for k, v in added.items() if v is not None})
         inst.run(inst.create_argv(venv, p["python"], p["seed"]), "creating the environment")
 
-    before = installed_set(module, inst.python)
+    before, broken = probe_env(module, inst.python)
+    if broken and p["state"] == "present":  # what an interrupted install left half-copied
+        result["repaired"] = pins(broken)
+        result["changed"] = True
+        if not module.check_mode:
+            inst.run(inst.repair_argv(broken), "repairing " + ", ".join(sorted(broken)))
     if p["state"] == "absent":
         wanted = {normalize(REQUIREMENT_RE.match(s).group("name")) for s in specs}
         present = sorted(n for n in wanted if n in before)
@@ -285,7 +301,10 @@ def ensure_python_packages(module):
             after = {**{k: v for k, v in before.items() if k not in removed}, **added}
             return finish(module, result, before, added, removed, predicted=after)
         inst.run(inst.install_argv(specs), "installing " + ", ".join(specs))
-    after = installed_set(module, inst.python)
+    after, broken = probe_env(module, inst.python)
+    if broken and p["state"] == "present":
+        module.fail_json(msg=f"venv: {', '.join(pins(broken))} in {venv} still miss files their RECORD "
+                             "lists after a reinstall", **result)
     added, removed = changes(before, after)
     return finish(module, result, before, added, removed, predicted=after)
 
@@ -296,7 +315,8 @@ def finish(module, result, before, added, removed, predicted):
     result["packages"] = predicted
     result["changed"] = result["changed"] or bool(added or removed)
     if module._diff:
-        result["diff"] = {"before": lines(removed), "after": lines(added),
+        repaired = "".join(f"{pin} (reinstalled: files were missing)\n" for pin in result["repaired"])
+        result["diff"] = {"before": lines(removed), "after": lines(added) + repaired,
                           "before_header": f"{result['venv']} (removed or replaced)",
                           "after_header": f"{result['venv']} (installed or upgraded)"}
     return result

@@ -4,8 +4,9 @@ left out: sagelab_aws_cli_enabled=false, its profile and secret are drilled in t
 test_workstation.py). No container: the "host" is localhost, as in scripts/up.
 
 1. --check on the fresh target writes nothing (every file under the folder compared before and after).
-2. A real converge is killed (SIGKILL to ansible-playbook and everything it started, uv included) a
-   moment after the SDK install task starts: the environment is half-built.
+2. A real converge is killed (SIGKILL to ansible-playbook and everything it started, uv included) in
+   the middle of the SDK install (uv installing one package at a time, killed once 8 are in): the
+   environment is half-built, perhaps with a package half-copied (python_packages repairs those).
 3. --check on that half-built target writes nothing, and foretells exactly the tasks the real run that
    follows changes; that run completes and validation passes (imports, versions, the kernel executes).
    What the killed run changed plus what the rerun changed is what check mode foretold on the fresh
@@ -74,7 +75,11 @@ def test_a_converge_killed_half_way_is_completed_by_the_rerun_and_validates(ws):
     fresh = ws["seen"].get("fresh") or pytest.skip("needs the fresh check")
     root = ws["root"]
     cmd = [str(BIN / "ansible-playbook"), str(REPO / PLAYBOOK), "-e", json.dumps(ws["evars"])]
-    env = ansible_env(ANSIBLE_STDOUT_CALLBACK="default", PYTHONUNBUFFERED="1", **ws["env"])
+    # uv installs one package at a time, so the kill lands in the middle of the install: with its cache
+    # warm and in parallel, uv can finish before a kill timed by the clock, and the task's changes are
+    # then made but reported by no run
+    env = ansible_env(ANSIBLE_STDOUT_CALLBACK="default", PYTHONUNBUFFERED="1", UV_CONCURRENT_INSTALLS="1",
+                      **ws["env"])
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, start_new_session=True)
     lines: list[str] = []
@@ -83,7 +88,8 @@ def test_a_converge_killed_half_way_is_completed_by_the_rerun_and_validates(ws):
         for line in proc.stdout:
             lines.append(line.rstrip("\n"))
             if line.startswith(KILL_AT):
-                time.sleep(1.5)  # uv is resolving and installing
+                # kill once uv has installed a handful of the SDK's packages (pip and its seeds aside)
+                assert wait_for_installs(root / "workdir" / "sagemaker", 8), "uv installed nothing"
                 kill_tree(proc.pid)
                 killed = True
                 break
@@ -106,6 +112,19 @@ def test_a_converge_killed_half_way_is_completed_by_the_rerun_and_validates(ws):
     print(f"killed after {len(done_before_kill)} changed tasks; rerun changed {len(rerun.changed_tasks())}")
     assert check_run.rc == 0, check_run.failure_messages()
     assert rerun.changed_tasks() == foretold, "check mode foretold other changes than the rerun made"
+
+
+def wait_for_installs(venv: Path, count: int, timeout: float = 300) -> bool:
+    """Wait until `count` more distributions than the environment's seeds are in venv (True), or the
+    timeout passed (False)."""
+    seeds = {"pip", "setuptools", "wheel"}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        names = {p.name.split("-")[0].lower() for p in venv.glob("lib/python3*/site-packages/*.dist-info")}
+        if len(names - seeds) >= count:
+            return True
+        time.sleep(0.02)
+    return False
 
 
 def descendants(pid: int) -> set[int]:

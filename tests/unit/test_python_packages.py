@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,40 @@ def test_lifecycle_check_mode_matches_the_real_run(tmp_path, installer):
     assert res["changed"] is True and "six" not in res["packages"]
     assert run(gone)["changed"] is False
     assert (venv / "pyvenv.cfg").is_file()  # the environment stays
+
+
+@pytest.mark.parametrize("installer", ["uv", "pip"])
+def test_a_package_an_interrupted_install_left_half_copied_is_repaired(tmp_path, installer):
+    """What a killed `uv pip install` leaves (seen in the killed-converge drill): a dependency whose
+    dist-info is there but not its INSTALLER (uv writes that last) and not all of its files. uv and pip
+    take it as installed; the module reinstalls it, in check mode it says so and writes nothing."""
+    venv = tmp_path / "env"
+    args = {"venv": str(venv), "installer": installer, "requirements": ["requests==2.32.3"]}
+    args.update({"uv": UV} if installer == "uv" else {})
+    assert run(args)["changed"] is True
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (dist_info,) = site.glob("urllib3-*.dist-info")
+    version = dist_info.name.removesuffix(".dist-info").split("-")[1]
+    (dist_info / "INSTALLER").unlink()
+    for path in sorted((site / "urllib3" / "util").rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    (site / "urllib3" / "util").rmdir()
+    broken = subprocess.run([venv / "bin" / "python", "-c", "import requests"], capture_output=True,
+                            text=True)
+    assert "No module named 'urllib3.util'" in broken.stderr
+
+    before = site_state(venv)
+    res = run(args, check=True, diff=True)
+    assert res["changed"] is True and res["repaired"] == [f"urllib3=={version}"], res
+    assert res["installed"] == [] and res["removed"] == []
+    assert res["diff"]["after"] == f"urllib3=={version} (reinstalled: files were missing)\n"
+    assert site_state(venv) == before
+
+    res = run(args)
+    assert res["changed"] is True and res["repaired"] == [f"urllib3=={version}"], res
+    assert res["packages"]["urllib3"] == version and res["installed"] == []
+    subprocess.run([venv / "bin" / "python", "-c", "import requests"], check=True)
+    assert run(args)["changed"] is False
 
 
 def test_names_are_compared_normalized(tmp_path):
