@@ -63,18 +63,55 @@ def versions(packages: list[str]) -> tuple[dict, list]:
     return found, checks
 
 
-def kernel_listed(kernel: str) -> tuple[dict | None, dict]:
-    jupyter = Path(sys.executable).with_name("jupyter")
+class Background:
+    """A command started now and read later, so the slow checks (the kernel listing, the AWS CLI, the
+    kernel itself) run side by side; an error starting it is kept and raised by result()."""
+
+    def __init__(self, argv: list[str], env: dict | None = None):
+        self.error: OSError | None = None
+        try:
+            self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                         env=env)
+        except OSError as exc:
+            self.error = exc
+
+    def result(self, timeout: float) -> tuple[int, str, str]:
+        if self.error:
+            raise self.error
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.communicate()
+            raise
+        return self.proc.returncode, out, err
+
+
+def start_listing() -> Background:
+    return Background([str(Path(sys.executable).with_name("jupyter")), "kernelspec", "list", "--json"])
+
+
+def kernel_listed(kernel: str, listing: Background) -> tuple[dict | None, dict]:
     try:
-        proc = subprocess.run([str(jupyter), "kernelspec", "list", "--json"], capture_output=True,
-                              text=True, timeout=60)
-        specs = json.loads(proc.stdout)["kernelspecs"] if proc.returncode == 0 else {}
+        rc, out, _ = listing.result(timeout=60)
+        specs = json.loads(out)["kernelspecs"] if rc == 0 else {}
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired) as exc:
         return None, check("kernel listed", False, f"jupyter kernelspec list failed: {exc}")
     spec = specs.get(kernel)
     if spec is None:
         return None, check("kernel listed", False, f"'{kernel}' not in {sorted(specs)}")
     return spec, check("kernel listed", True, spec.get("resource_dir", ""))
+
+
+def find_spec(kernel: str) -> dict | None:
+    """The kernel's spec as `jupyter kernelspec list --json` shows it, looked up in this process (the
+    listing itself runs beside the kernel), or None."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        return KernelSpecManager().get_all_specs().get(kernel)
+    except (ImportError, OSError, ValueError, KeyError):
+        return None
 
 
 def run_in_kernel(kernel: str, code: str, timeout: float) -> tuple[bool, str]:
@@ -125,7 +162,7 @@ def imports(packages: list[str], kernel: str | None, timeout: float) -> tuple[li
     return checks, kernel_check
 
 
-def aws_answers(aws: str, profile: str, config_dir: str, timeout: float) -> dict:
+def start_aws(aws: str, profile: str, config_dir: str) -> Background:
     """The book's check that the CLI, its profile and the account work: list-endpoints answers."""
     argv = [aws, "sagemaker", "list-endpoints", "--output", "json"]
     argv += ["--profile", profile] if profile else []
@@ -133,16 +170,20 @@ def aws_answers(aws: str, profile: str, config_dir: str, timeout: float) -> dict
     if config_dir:  # a profile written somewhere other than ~/.aws
         env.update(AWS_CONFIG_FILE=os.path.join(config_dir, "config"),
                    AWS_SHARED_CREDENTIALS_FILE=os.path.join(config_dir, "credentials"))
+    return Background(argv, env)
+
+
+def aws_answers(started: Background, profile: str, timeout: float) -> dict:
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=env)
+        rc, out, err = started.result(timeout)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return check("aws sagemaker list-endpoints", False, f"{type(exc).__name__}: {exc}"[-300:])
-    if proc.returncode != 0:
-        return check("aws sagemaker list-endpoints", False, (proc.stderr or proc.stdout).strip()[-300:])
+    if rc != 0:
+        return check("aws sagemaker list-endpoints", False, (err or out).strip()[-300:])
     try:
-        count = len(json.loads(proc.stdout).get("Endpoints", []))
+        count = len(json.loads(out).get("Endpoints", []))
     except ValueError:
-        return check("aws sagemaker list-endpoints", False, "answer is not JSON: " + proc.stdout[:200])
+        return check("aws sagemaker list-endpoints", False, "answer is not JSON: " + out[:200])
     return check("aws sagemaker list-endpoints", True, f"{count} endpoints (profile {profile or 'default'})")
 
 
@@ -206,7 +247,8 @@ def converged(path: str, inputs_key: str, host: str, route: str, timeout: float)
         return {"converged": False, "reason": "changed since the last passing run: " + ", ".join(moved)}
     report = dict(stamp["report"], host=host, route=route, cached=True)
     if stamp["aws"]:  # never kept: it depends on the account, not on this host
-        aws_check = aws_answers(*stamp["aws"], min(timeout, 60))
+        aws_cli, profile, config_dir = stamp["aws"]
+        aws_check = aws_answers(start_aws(aws_cli, profile, config_dir), profile, min(timeout, 60))
         report["checks"] = [*report["checks"], aws_check]
         report["ok"] = report["ok"] and aws_check["ok"]
     return {"converged": True, "report": report}
@@ -269,17 +311,24 @@ def main() -> int:
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     packages = [p for p in args.packages.split(",") if p]
 
+    # The kernel listing and the AWS CLI run in the background while the kernel starts and runs code.
+    listing = start_listing() if args.kernel else None
+    aws = start_aws(args.aws_cli, args.aws_profile, args.aws_config_dir) if args.aws_cli else None
     found, checks = versions(packages)
-    spec, listed = (None, None)
-    if args.kernel:
-        spec, listed = kernel_listed(args.kernel)
-        checks.append(listed)
+    spec = find_spec(args.kernel) if args.kernel else None
     key = fingerprint(args.kernel, spec, packages) if args.cache else ""
     cached = read_cache(args.cache, key) if args.cache else None
-    aws_check = None
-    if args.aws_cli:
-        aws_check = aws_answers(args.aws_cli, args.aws_profile, args.aws_config_dir, min(args.timeout, 60))
-    if cached:
+    import_checks, kernel_check = [], None
+    if not cached:
+        execute = args.kernel if (spec is not None and not args.no_execute) else None
+        import_checks, kernel_check = imports(packages, execute, args.timeout)
+    listed = None
+    if listing:
+        listed_spec, listed = kernel_listed(args.kernel, listing)
+        checks.append(listed)
+        spec = listed_spec or spec
+    aws_check = aws_answers(aws, args.aws_profile, min(args.timeout, 60)) if aws else None
+    if cached and listed and listed["ok"]:
         report = dict(cached, host=args.host, route=args.route)
         if aws_check:  # never cached: it depends on the account, not on the environment
             report["checks"] = [*report["checks"], aws_check]
@@ -288,8 +337,8 @@ def main() -> int:
             stamp_report(args, report, spec)
         print(json.dumps(report))
         return 0
-    execute = args.kernel if (spec is not None and not args.no_execute) else None
-    import_checks, kernel_check = imports(packages, execute, args.timeout)
+    if cached:  # kept, but the kernel is no longer listed: the imports afresh, no kernel to start
+        import_checks, kernel_check = imports(packages, None, args.timeout)
     checks.extend(import_checks)
     if kernel_check:
         checks.append(kernel_check)
