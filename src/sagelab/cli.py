@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rich.console import Console
 
@@ -21,7 +22,10 @@ from sagelab.target import DEFAULT_REGION, AwsTarget, choose, local_user
 
 PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml",
              "aws_access": "playbooks/aws_access.yml", "up_aws": "playbooks/up_aws.yml",
-             "studio": "playbooks/studio.yml", "down": "playbooks/teardown.yml"}
+             "studio": "playbooks/studio.yml", "notebook": "playbooks/notebook.yml",
+             "down": "playbooks/teardown.yml"}
+# `sagelab notebook ACTION`: the notebook_instance role's state for each action
+NOTEBOOK_STATES = {"up": "started", "start": "started", "stop": "stopped", "down": "absent"}
 STUDIO_DOMAIN = "sagelab-studio"  # the studio role's default domain name
 ROUTES = ["venv", "conda"]
 SDK_MAJORS = [2, 3]
@@ -120,6 +124,24 @@ def _add_aws_parsers(sub: Any) -> None:
     open_.add_argument("--user", metavar="PROFILE", help="the user profile (default: yours)")
     open_.add_argument("--domain", default=STUDIO_DOMAIN,
                        help=f"the domain's name (default: {STUDIO_DOMAIN}, else the region's only domain)")
+    open_.add_argument("--json", action="store_true", help="print one JSON document")
+
+    help_ = "a SageMaker notebook instance of your own, with idle auto-stop (playbooks/notebook.yml)"
+    notebook = sub.add_parser("notebook", help=help_, description=help_)
+    actions = notebook.add_subparsers(dest="notebook_command", required=True, metavar="ACTION",
+                                      parser_class=_Parser)
+    for action, text in (("up", "ensure it (ml.t3.medium, auto-stop after 60 idle minutes) and wait until it "
+                                "is InService; -e notebook_instance_type=... and the role's other variables"),
+                         ("start", "start it again after a stop and wait until it is InService"),
+                         ("stop", "stop it (what it costs while stopped: its volume only)"),
+                         ("down", "delete it and its auto-stop configuration (its volume's data is lost)")):
+        parser = actions.add_parser(action, help=text, description=text)
+        _add_playbook_options(parser)
+        parser.add_argument("--name", help="the instance's name (default: sagelab-<your user name>)")
+    open_ = actions.add_parser("open",
+                               help="print a presigned URL that opens its JupyterLab (valid 5 minutes)")
+    _add_target_options(open_)
+    open_.add_argument("--name", help="the instance's name (default: sagelab-<your user name>)")
     open_.add_argument("--json", action="store_true", help="print one JSON document")
 
     help_ = ("what sagelab's running notebook instances and Studio apps cost per hour and in 30 days, "
@@ -241,18 +263,24 @@ def resource_name(user: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", user).strip("-")[:63].strip("-") or "data-scientist"
 
 
+def notebook_name(user: str) -> str:
+    """The local user's notebook instance (`sagelab up`, `sagelab notebook`)."""
+    return f"sagelab-{resource_name(user)}"[:49].rstrip("-")  # schedules add up to 15 characters
+
+
 def _people(user: str) -> dict[str, Any]:
     """The local user as the data scientist, the owner of what `up` makes and of its Studio profile."""
-    notebook = f"sagelab-{resource_name(user)}"[:49].rstrip("-")  # schedules add up to 15 characters
     return {"iam_users_list": [{"name": user}], "sagelab_owner": user, "sagelab_cost_owner": user,
-            "studio_user_profiles": [resource_name(user)], "notebook_instance_name": notebook,
+            "studio_user_profiles": [resource_name(user)], "notebook_instance_name": notebook_name(user),
+            # `sagelab notebook open` asks for the link itself: none in the runner's artifacts, whatever
+            # group_vars say
             "notebook_instance_presigned_url": False}
 
 
 def _aws_step(name: str, args: argparse.Namespace, home: Path, playbook: str, target: AwsTarget,
               env: dict[str, str], **vars_: Any) -> Step:
     request = _request(args, home, playbook, inventories=[str(home / DEFAULT_INVENTORY)])
-    request.vars.update(target.playbook_vars(), **_people(local_user()), **vars_)
+    request.vars.update({**target.playbook_vars(), **_people(local_user()), **vars_})  # vars_ win
     request.env.update(env)
     return Step(name, request)
 
@@ -275,12 +303,16 @@ def _up_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[
 
 
 def _aws_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget]:
-    """`studio up|down` and `down`: one AWS playbook on the target."""
+    """`studio up|down`, `notebook up|start|stop|down` and `down`: one AWS playbook on the target."""
     target, env = _aws_target(args, home, err)
     delete_data = getattr(args, "delete_data", False)
     if args.command == "down":
         return [_aws_step("down", args, home, PLAYBOOKS["down"], target, env,
                           teardown_delete_data=delete_data)], target
+    if args.command == "notebook":
+        named = {"notebook_instance_name": args.name} if args.name else {}
+        return [_aws_step("notebook", args, home, PLAYBOOKS["notebook"], target, env,
+                          notebook_instance_state=NOTEBOOK_STATES[args.notebook_command], **named)], target
     state = "present" if args.studio_command == "up" else "absent"
     return [_aws_step("studio", args, home, PLAYBOOKS["studio"], target, env, studio_state=state,
                       studio_retain_home_efs=not delete_data)], target
@@ -289,7 +321,7 @@ def _aws_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list
 def _steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
     if args.command == "up":
         return _up_steps(args, home, err)
-    if args.command in ("studio", "down"):
+    if args.command in ("studio", "notebook", "down"):
         return _aws_steps(args, home, err)
     return [Step(args.command, _request(args, home, PLAYBOOKS[args.command]))], None
 
@@ -331,6 +363,36 @@ def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> i
     return report.EXIT_OK
 
 
+def _notebook_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> int:
+    """A presigned JupyterLab URL straight from boto3, as `studio open`: on stdout only, never through
+    Ansible. Only an InService instance can be opened: anything else is an error that says what to do."""
+    from sagelab import cost
+
+    sm = cost.client(target)
+    name = args.name or notebook_name(local_user())
+    try:
+        status = sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
+    except sm.exceptions.ClientError as exc:
+        if "does not exist" not in str(exc) and "RecordNotFound" not in str(exc):
+            raise
+        raise ValueError(f"--name: no notebook instance called {name} in {target.region}; create it with "
+                         "`sagelab notebook up`") from None
+    if status != "InService":
+        hint = {"Stopped": "start it with `sagelab notebook start`",
+                "Failed": "see its FailureReason (`aws sagemaker describe-notebook-instance`)"}
+        raise ValueError(f"notebook instance {name} is {status}, not InService: "
+                         + hint.get(status, "wait until it is InService"))
+    url = sm.create_presigned_notebook_instance_url(NotebookInstanceName=name)["AuthorizedUrl"]
+    parts = urlsplit(url)  # view=lab opens JupyterLab, not the classic Jupyter page (as the console does)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "view"]
+    url = urlunsplit(parts._replace(query=urlencode([*query, ("view", "lab")])))
+    if args.json:
+        report.print_json({"notebook_instance": name, "status": status, "url": url}, out)
+    else:
+        out.print(url, markup=False, highlight=False, soft_wrap=True)
+    return report.EXIT_OK
+
+
 def _cost(args: argparse.Namespace, home: Path, target: AwsTarget, out: Console) -> int:
     from sagelab import cost
 
@@ -345,12 +407,15 @@ def _cost(args: argparse.Namespace, home: Path, target: AwsTarget, out: Console)
 
 
 def _direct(args: argparse.Namespace, home: Path, out: Console, err: Console) -> int:
-    """`cost` and `studio open`: AWS API calls from the CLI itself, no playbook."""
+    """`cost`, `studio open` and `notebook open`: AWS API calls from the CLI itself, no playbook."""
     import botocore.exceptions
 
     try:
         target, _ = _aws_target(args, home, err)
-        return _cost(args, home, target, out) if args.command == "cost" else _studio_open(args, target, out)
+        if args.command == "cost":
+            return _cost(args, home, target, out)
+        opener = _studio_open if args.command == "studio" else _notebook_open
+        return opener(args, target, out)
     except ValueError as exc:  # bad options, a price table that lacks a type (sagelab.cost.CostError)
         err.print(f"sagelab: error: {exc}", markup=False, highlight=False, soft_wrap=True)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
@@ -371,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = Console(width=200)  # logs and pipes: do not squeeze the table into 80 columns
     if args.command == "sandbox":
         return _sandbox(args, home, out, err)
-    if args.command == "cost" or getattr(args, "studio_command", "") == "open":
+    if args.command == "cost" or "open" in (getattr(args, "studio_command", ""),
+                                            getattr(args, "notebook_command", "")):
         return _direct(args, home, out, err)
     if args.playbook and not args.playbook.is_file():
         err.print(f"sagelab: error: no such playbook: {args.playbook}", markup=False)

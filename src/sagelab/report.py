@@ -12,6 +12,7 @@ from rich.text import Text
 
 from sagelab.redact import redact_data
 from sagelab.runner import PlaybookResult
+from sagelab.target import DEFAULT_REGION
 
 EXIT_OK = 0
 EXIT_ERROR = 1  # usage error, or Ansible/runner failed before any host could fail
@@ -51,7 +52,7 @@ def build_document(result: PlaybookResult) -> dict[str, Any]:
     return redact_data(doc)
 
 
-AWS_STEPS = ("aws_access", "studio", "down")  # the CLI's steps that run an AWS playbook
+AWS_STEPS = ("aws_access", "studio", "notebook", "down")  # the CLI's steps that run an AWS playbook
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -111,9 +112,16 @@ def _print_aws(aws: dict[str, Any], console: Console) -> None:
             bad = step["failed"] or step["status"] != "successful"
             line.append(f"  {name}: {step['status']}, changed {step['changed']}", "red" if bad else "green")
     console.print(line, soft_wrap=True)
-    for key, value in (aws.get("resources") or {}).items():
+    resources = aws.get("resources") or {}
+    for key, value in resources.items():
         shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         console.print(Text.assemble(f"  {key.replace('_', ' ')}: ", (shown, "bold")), soft_wrap=True)
+    notebook = str(resources.get("notebook_instance", ""))
+    if notebook.endswith("(InService)"):  # the link itself is a credential: never in a report
+        where = (f" --profile {aws['profile']}" if aws["target"] != "sandbox" else "") + (
+            f" --region {aws['region']}" if aws["region"] != DEFAULT_REGION else "")
+        command = f"sagelab notebook open --name {notebook.split(' (')[0]}{where}"
+        console.print(Text.assemble("  open JupyterLab: ", (command, "bold")), soft_wrap=True)
     teardown = aws.get("teardown")
     if teardown:
         verb = "would remove" if teardown.get("check") else "removed"

@@ -470,12 +470,14 @@ def test_playbook_converges_is_idempotent_and_the_idle_checker_decides_right(aws
             described["RootAccess"]) == (f"{name}-auto-stop", f"{name}-book", "Disabled")
     assert described["RoleArn"] == f"arn:aws:iam::{ACCOUNT}:role/sagelab-sagemaker-execution"
     assert aws.tags(name) == TAGS
-    assert f"https://{name}.notebook.{REGION}.sagemaker.aws?authToken=" in first.stdout
+    # how to open JupyterLab, but no link: a presigned URL is a bearer credential
+    assert f"sagelab notebook open --name {name}" in first.stdout
+    assert "authToken" not in first.stdout + first.stderr
 
     with aws.recording() as calls:
         second = converge(aws, name)
     assert second.rc == 0 and second.stats["localhost"]["changed"] == 0, second.changed_tasks()
-    assert writes(calls) == ["CreatePresignedNotebookInstanceUrl"], calls  # a fresh link, nothing changed
+    assert writes(calls) == [], calls
 
     checker = load_checker(aws, f"{name}-auto-stop")
     now = datetime.now(UTC)
@@ -499,6 +501,60 @@ def test_playbook_converges_is_idempotent_and_the_idle_checker_decides_right(aws
         assert checker["main"]() == 0
         assert stopped == ([(name, REGION)] if should_stop else []), (kernels, terminals)
 
+
+
+def test_a_url_asked_for_is_kept_for_later_tasks_and_never_shown(aws):
+    name = unique("pbu")
+    run = converge(aws, name, notebook_instance_presigned_url=True, notebook_instance_auto_stop=False,
+                   notebook_instance_code_repositories=[], notebook_instance_default_code_repository="")
+    assert run.rc == 0, run.failure_messages()
+    hidden = [t["hosts"]["localhost"] for play in run.data["plays"] for t in play["tasks"]
+              if t["task"]["name"].endswith("Ensure the notebook instance is started")]
+    assert hidden and hidden[0].get("censored"), hidden  # the task asking for the URL shows no result
+    assert "authToken" not in run.stdout + run.stderr
+
+
+def test_cli_notebook_up_open_stop_start_down(aws, sandbox, capsys, monkeypatch, repo):
+    """`sagelab notebook ...` for the local user: the instance is sagelab-<user>; `open` prints the link on
+    stdout only (never in the runner's artifacts), and refuses a stopped instance, saying what to do."""
+    from sagelab.cli import main, notebook_name
+    from sagelab.target import local_user
+
+    monkeypatch.setenv("SAGELAB_SANDBOX_HOME", str(sandbox.home))
+    name = unique("cli")
+    assert name != notebook_name(local_user())
+    base = ["--name", name, "--region", REGION, "-e", json.dumps({"sagelab_tags": TAGS})]
+
+    assert main(["notebook", "up", *base, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["aws"]["notebook"]["changed"] > 0 and doc["aws"]["target"] == "sandbox"
+    assert doc["aws"]["resources"]["notebook_instance"] == f"{name} (InService)"
+    assert main(["notebook", "up", *base, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["aws"]["notebook"]["changed"] == 0
+
+    assert main(["notebook", "open", "--name", name, "--region", REGION]) == 0
+    url = capsys.readouterr().out.strip()
+    assert re.fullmatch(rf"https://{name}\.notebook\.{REGION}\.sagemaker\.aws\?authToken=[\w-]{{20,}}&view=lab",
+                        url), url
+    token = url.split("authToken=")[1].split("&")[0]
+    for path in (repo / ".sagelab" / "artifacts").rglob("*"):
+        if path.is_file():
+            assert token not in path.read_text(errors="replace"), path
+
+    assert main(["notebook", "stop", *base, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["aws"]["resources"]["notebook_instance"] == f"{name} (Stopped)"
+    assert main(["notebook", "open", "--name", name, "--region", REGION]) == 1
+    assert "is Stopped, not InService: start it with `sagelab notebook start`" in capsys.readouterr().err
+
+    assert main(["notebook", "start", *base]) == 0
+    shown = capsys.readouterr().out
+    assert f"open JupyterLab: sagelab notebook open --name {name}" in shown and "authToken" not in shown
+    assert aws.describe(name)["NotebookInstanceStatus"] == "InService"
+
+    assert main(["notebook", "down", *base, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["aws"]["resources"]["notebook_instance"] == f"{name} (absent)"
+    assert main(["notebook", "open", "--name", name, "--region", REGION]) == 1
+    assert f"no notebook instance called {name} in {REGION}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("extra", "message"), [

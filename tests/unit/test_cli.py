@@ -95,7 +95,7 @@ def test_the_aws_commands_parse():
     args = parser.parse_args(["cost", "--prices", "p.yml", "--json"])
     assert (str(args.prices), args.json, args.profile) == ("p.yml", True, None)
     proc = subprocess.run([str(SAGELAB), "--help"], capture_output=True, text=True, check=True)
-    for command in ("studio", "cost", "down"):
+    for command in ("notebook", "studio", "cost", "down"):
         assert command in proc.stdout
 
 
