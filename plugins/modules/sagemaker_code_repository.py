@@ -53,6 +53,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -60,13 +61,9 @@ attributes:
   diff_mode:
     support: full
     description: Shows the Git settings and tags before and after.
-  platform:
-    support: full
-    platforms: posix
 notes:
   - AWS refuses to delete a repository that a notebook instance still uses; detach it from the instance
     first.
-  - Throttling and transient AWS errors are retried with jittered exponential backoff.
 seealso:
   - module: sagelab.sagemaker.sagemaker_notebook_instance
 author:

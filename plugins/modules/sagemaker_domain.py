@@ -125,6 +125,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -132,12 +133,7 @@ attributes:
   diff_mode:
     support: full
     description: Shows the domain's settings and tags before and after.
-  platform:
-    support: full
-    platforms: posix
 notes:
-  - Throttling and transient AWS errors are retried with jittered exponential backoff; the number of
-    attempts follows the AWS SDK setting C(max_attempts) (E(AWS_MAX_ATTEMPTS) or the profile's), default 10.
   - Domain-level security groups (DomainSettings SecurityGroupIds, used by RStudio), default space settings,
     custom images and lifecycle configurations of Studio apps are not managed.
 seealso:

@@ -46,6 +46,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -53,13 +54,9 @@ attributes:
   diff_mode:
     support: full
     description: Shows each script's text before and after.
-  platform:
-    support: full
-    platforms: posix
 notes:
   - Lifecycle scripts run with root access and the instance's execution role, even when the instance has
     root access disabled for its users.
-  - Throttling and transient AWS errors are retried with jittered exponential backoff.
 seealso:
   - module: sagelab.sagemaker.sagemaker_notebook_instance
   - name: Lifecycle configuration scripts

@@ -184,6 +184,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -191,12 +192,7 @@ attributes:
   diff_mode:
     support: full
     description: Shows the instance's settings, status and tags before and after.
-  platform:
-    support: full
-    platforms: posix
 notes:
-  - Throttling and transient AWS errors are retried with jittered exponential backoff; the number of
-    attempts follows the AWS SDK setting C(max_attempts) (E(AWS_MAX_ATTEMPTS) or the profile's), default 10.
   - Elastic Inference accelerators (C(AcceleratorTypes)) are not managed; AWS has retired Elastic Inference.
   - Lifecycle configuration scripts run with root access and the execution role's permissions.
 seealso:

@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -44,12 +45,6 @@ attributes:
   diff_mode:
     support: none
     description: Changes nothing, so has no diff.
-  platform:
-    support: full
-    platforms: posix
-notes:
-  - Throttling and transient AWS errors are retried with jittered exponential backoff (see
-    M(sagelab.sagemaker.sagemaker_notebook_instance)).
 seealso:
   - module: sagelab.sagemaker.sagemaker_notebook_instance
 author:

@@ -82,6 +82,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.tags
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -89,12 +90,7 @@ attributes:
   diff_mode:
     support: full
     description: Shows the profile's settings and tags before and after.
-  platform:
-    support: full
-    platforms: posix
 notes:
-  - Throttling and transient AWS errors are retried with jittered exponential backoff (see
-    M(sagelab.sagemaker.sagemaker_notebook_instance)).
   - The presigned URL is a credential - anyone holding it opens Studio as the user while it is valid.
 seealso:
   - module: sagelab.sagemaker.sagemaker_user_profile_info

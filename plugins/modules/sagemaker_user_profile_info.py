@@ -28,6 +28,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -35,9 +36,6 @@ attributes:
   diff_mode:
     support: none
     description: Changes nothing, so has no diff.
-  platform:
-    support: full
-    platforms: posix
 seealso:
   - module: sagelab.sagemaker.sagemaker_user_profile
 author:

@@ -122,6 +122,7 @@ extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
+  - sagelab.sagemaker.aws
 attributes:
   check_mode:
     support: full
@@ -129,11 +130,7 @@ attributes:
   diff_mode:
     support: full
     description: Shows the managed settings before and after.
-  platform:
-    support: full
-    platforms: posix
 notes:
-  - Throttling and transient AWS errors are retried with jittered exponential backoff.
   - The role in O(target.role_arn) must trust C(scheduler.amazonaws.com) and may invoke the target.
 seealso:
   - name: EventBridge Scheduler schedule types

@@ -1,0 +1,18 @@
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+"""What sagelab's AWS modules share in their documentation: where they run and how they retry."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options: {}
+attributes:
+  platform:
+    support: full
+    platforms: posix
+notes:
+  - Throttling and transient AWS errors are retried with jittered exponential backoff; the number of
+    attempts follows the AWS SDK setting C(max_attempts) (E(AWS_MAX_ATTEMPTS) or the profile's), default 10.
+"""
