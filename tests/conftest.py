@@ -95,6 +95,21 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None, env:
     return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
 
 
+def play(tasks: list[tuple], folder: Path, env: dict | None = None) -> list[dict]:
+    """Several module runs in one ansible-playbook run (one Ansible start-up instead of one per run): the
+    result of each task for localhost, failures included. A task is (module, args) or (module, args,
+    task keywords such as check_mode and diff)."""
+    playbook = folder / f"{uuid.uuid4().hex}.yml"
+    plays = [{"name": "Tasks", "hosts": "localhost", "connection": "local", "gather_facts": False,
+              "tasks": [{"name": f"Task {i}", task[0]: task[1], "ignore_errors": True,
+                         **(task[2] if len(task) > 2 else {})} for i, task in enumerate(tasks)]}]
+    playbook.write_text(json.dumps(plays))
+    run = run_playbook(str(playbook), env=env)
+    results = [task["hosts"]["localhost"] for task in run.data.get("plays", [{}])[0].get("tasks", [])]
+    assert len(results) == len(tasks), run.stdout[-3000:] + run.stderr[-3000:]
+    return results
+
+
 def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool = False,
                    env: dict | None = None) -> dict:
     """Run one module ad hoc on localhost with real `ansible`; its result for localhost.

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import uuid
 from typing import Any
 
 from tests.conftest import call_api
@@ -25,23 +24,6 @@ def pending_faults(url: str) -> list[dict]:
 
 def clear_faults(url: str) -> None:
     call_api(url, "/sagelab-sandbox/faults", method="DELETE")
-
-
-def play(tasks: list[tuple], folder: Any, env: dict[str, str] | None = None) -> list[dict]:
-    """Several module runs in one ansible-playbook run (one Ansible start-up instead of one per run): the
-    result of each task for localhost, failures included. A task is (module, args) or (module, args,
-    task keywords such as check_mode)."""
-    from tests.conftest import run_playbook
-
-    playbook = folder / f"{uuid.uuid4().hex}.yml"
-    plays = [{"name": "Drill", "hosts": "localhost", "connection": "local", "gather_facts": False,
-              "tasks": [{"name": f"Task {i}", task[0]: task[1], "ignore_errors": True,
-                         **(task[2] if len(task) > 2 else {})} for i, task in enumerate(tasks)]}]
-    playbook.write_text(json.dumps(plays))
-    run = run_playbook(str(playbook), env=env)
-    results = [task["hosts"]["localhost"] for task in run.data.get("plays", [{}])[0].get("tasks", [])]
-    assert len(results) == len(tasks), run.stdout[-3000:] + run.stderr[-3000:]
-    return results
 
 
 def run_logged(playbook: str, *args: str, extra_vars: dict, env: dict[str, str], log: Any,

@@ -30,8 +30,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import REPO, ansible_module, call_api, recording, unique, writes
-from tests.drills.conftest import clear_faults, fault, pending_faults, play
+from tests.conftest import REPO, ansible_module, call_api, play, recording, unique, writes
+from tests.drills.conftest import clear_faults, fault, pending_faults
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

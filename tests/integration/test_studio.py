@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +19,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import operation, recorded_requests, run_playbook, unique, writes
+from tests.conftest import operation, play, recorded_requests, run_playbook, unique, writes
 from tests.integration.test_notebook_instance import Sandbox
 
 ACCOUNT = "123456789012"
@@ -43,18 +42,7 @@ def client(box: Sandbox, service: str, region: str = REGION) -> Any:
 
 class Studio(Sandbox):
     def play(self, tasks: list[tuple], tmp_path: Any) -> list[dict]:
-        """Several module runs in one ansible-playbook run (one Ansible start-up instead of one per run):
-        the result of each task for localhost, failures included. A task is (module, args) or
-        (module, args, task keywords such as check_mode and diff)."""
-        playbook = tmp_path / f"{uuid.uuid4().hex}.yml"
-        plays = [{"name": "Studio", "hosts": "localhost", "connection": "local", "gather_facts": False,
-                  "tasks": [{"name": f"Task {i}", task[0]: task[1], "ignore_errors": True,
-                             **(task[2] if len(task) > 2 else {})} for i, task in enumerate(tasks)]}]
-        playbook.write_text(json.dumps(plays))
-        run = run_playbook(str(playbook), env=self.env)
-        results = [task["hosts"]["localhost"] for task in run.data.get("plays", [{}])[0].get("tasks", [])]
-        assert len(results) == len(tasks), run.stdout + run.stderr
-        return results
+        return play(tasks, tmp_path, env=self.env)
 
     def recorded(self) -> list[dict]:
         return recorded_requests(self.url)
