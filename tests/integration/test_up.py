@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from sagelab.cli import resource_name
+from sagelab.cli import notebook_name, resource_name
 from sagelab.target import local_user
 from tests.conftest import BIN, REPO
 
@@ -119,8 +119,10 @@ def test_the_report_a_person_reads(up):
     for shown in ("AWS side embedded sandbox http://127.0.0.1:", "aws_access: successful, changed 0",
                   "bucket: sagelab-", "execution role: arn:aws:iam::", f"data scientists: {local_user()}",
                   "studio domain: sagelab-studio", "night stop: cron(0 20",
-                  "localhost", "sagemaker (executed: yes)", "status successful (rc 0)"):
+                  "localhost", "sagemaker (executed: yes)", "status successful (rc 0)",
+                  f"open JupyterLab: sagelab notebook open --name {notebook_name(local_user())}"):
         assert shown in text, text
+    assert "authToken" not in text  # how to open it, never the link itself
 
 
 def test_cost_shows_the_running_notebook_instance(up):
