@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import REPO, run_playbook
 
-# Two full image builds: run by `scripts/test fleet` (make test-fleet), not by the default `scripts/test`.
+# Two full image builds: `scripts/test` runs them after the rest (marker fleet), `scripts/test fleet` alone.
 pytestmark = [pytest.mark.fleet,
               pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")]
 
