@@ -23,13 +23,20 @@ REQUIREMENT_RE = re.compile(
 # then take as installed. Stats each recorded file once: about 0.1 s for the book's environment.
 INSTALLED_PROBE = r"""
 import json, os, importlib.metadata as m
-versions, broken = {}, {}
+versions, broken, unreadable = {}, {}, []
 for d in m.distributions():
     name = d.metadata['Name']
     info = str(getattr(d, '_path', ''))
-    if not name or not info.endswith('.dist-info'):
+    if not info.endswith('.dist-info'):
         if name:
             versions[name] = d.version
+        continue
+    if not name:  # killed before its METADATA was written: installers fail on it, so it is removed first
+        unreadable.append(info)
+        stem = os.path.basename(info)[:-len('.dist-info')]
+        if '-' in stem:  # name-version, as the folder says
+            name, version = stem.rsplit('-', 1)
+            versions[name] = broken[name] = version
         continue
     versions[name] = d.version
     installer = (d.read_text('INSTALLER') or '').strip()
@@ -40,7 +47,7 @@ for d in m.distributions():
     paths = [line.rsplit(',', 2)[0] for line in (record or '').splitlines()]
     if record is None or not all(os.path.lexists(os.path.join(base, f)) for f in paths if f):
         broken[name] = d.version
-print(json.dumps({'versions': versions, 'broken': broken}))
+print(json.dumps({'versions': versions, 'broken': broken, 'unreadable': unreadable}))
 """
 DRY_RUN_LINE = re.compile(r"^\s*([+-])\s+([A-Za-z0-9._-]+)==(\S+)")
 
@@ -189,19 +196,23 @@ def find_uv(module, params=None):
     return None
 
 
-def probe_env(module, python):
-    """({name: version} installed, {name: version} left broken by an interrupted install), names
-    normalized."""
-    rc, out, err = module.run_command([python, "-c", INSTALLED_PROBE])
-    if rc != 0:
-        module.fail_json(msg=f"venv: cannot list the distributions of {python}: {tail(err or out)}")
-    found = json.loads(out.strip().splitlines()[-1])
-    return ({normalize(k): v for k, v in found["versions"].items()},
-            {normalize(k): v for k, v in found["broken"].items()})
+class Probe:
+    """An environment's distributions: installed ({name: version}), left broken by an interrupted install
+    ({name: version}), and the dist-info folders among those that have no readable METADATA (installers
+    fail on them: they must go before a reinstall). Names normalized."""
+
+    def __init__(self, module, python):
+        rc, out, err = module.run_command([python, "-c", INSTALLED_PROBE])
+        if rc != 0:
+            module.fail_json(msg=f"venv: cannot list the distributions of {python}: {tail(err or out)}")
+        found = json.loads(out.strip().splitlines()[-1])
+        self.versions = {normalize(k): v for k, v in found["versions"].items()}
+        self.broken = {normalize(k): v for k, v in found["broken"].items()}
+        self.unreadable = found["unreadable"]
 
 
 def installed_set(module, python):
-    return probe_env(module, python)[0]
+    return Probe(module, python).versions
 
 
 def changes(before, after):

@@ -215,6 +215,7 @@ from ansible.module_utils.basic import AnsibleModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env import (  # noqa: E402
     REQUIREMENT_RE,
     Installer,
+    Probe,
     changes,
     find_uv,
     hide_url_passwords,
@@ -222,7 +223,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env impo
     lines,
     normalize,
     pins,
-    probe_env,
 )
 
 
@@ -281,11 +281,14 @@ def ensure_python_packages(module):
                           predicted={k: v for k, v in added.items() if v is not None})
         inst.run(inst.create_argv(venv, p["python"], p["seed"]), "creating the environment")
 
-    before, broken = probe_env(module, inst.python)
+    probe = Probe(module, inst.python)
+    before, broken = probe.versions, probe.broken
     if broken and p["state"] == "present":  # what an interrupted install left half-copied
         result["repaired"] = pins(broken)
         result["changed"] = True
         if not module.check_mode:
+            for info in probe.unreadable:  # a dist-info without METADATA: uv and pip stop on it
+                shutil.rmtree(info)
             inst.run(inst.repair_argv(broken), "repairing " + ", ".join(sorted(broken)))
     if p["state"] == "absent":
         wanted = {normalize(REQUIREMENT_RE.match(s).group("name")) for s in specs}
@@ -296,12 +299,18 @@ def ensure_python_packages(module):
             return finish(module, result, before, {}, removed, predicted=after)
         inst.run(inst.uninstall_argv(present), "uninstalling " + ", ".join(present))
     elif specs:
+        if module.check_mode and probe.unreadable:  # the installer's dry run would stop on them
+            module.warn("check mode: the installer cannot read " + ", ".join(probe.unreadable) + " (an "
+                        "interrupted install); a real run removes them first; the specs are shown as given")
+            added, removed = {s: None for s in specs}, {}
+            return finish(module, result, before, added, removed, predicted=before)
         if module.check_mode:
             added, removed = inst.dry_run(specs, before)
             after = {**{k: v for k, v in before.items() if k not in removed}, **added}
             return finish(module, result, before, added, removed, predicted=after)
         inst.run(inst.install_argv(specs), "installing " + ", ".join(specs))
-    after, broken = probe_env(module, inst.python)
+    done = Probe(module, inst.python)
+    after, broken = done.versions, done.broken
     if broken and p["state"] == "present":
         module.fail_json(msg=f"venv: {', '.join(pins(broken))} in {venv} still miss files their RECORD "
                              "lists after a reinstall", **result)

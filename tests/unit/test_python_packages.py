@@ -78,11 +78,13 @@ def test_lifecycle_check_mode_matches_the_real_run(tmp_path, installer):
     assert (venv / "pyvenv.cfg").is_file()  # the environment stays
 
 
+@pytest.mark.parametrize("damage", ["files", "metadata"])
 @pytest.mark.parametrize("installer", ["uv", "pip"])
-def test_a_package_an_interrupted_install_left_half_copied_is_repaired(tmp_path, installer):
-    """What a killed `uv pip install` leaves (seen in the killed-converge drill): a dependency whose
-    dist-info is there but not its INSTALLER (uv writes that last) and not all of its files. uv and pip
-    take it as installed; the module reinstalls it, in check mode it says so and writes nothing."""
+def test_a_package_an_interrupted_install_left_half_copied_is_repaired(tmp_path, installer, damage):
+    """What a killed `uv pip install` leaves (both seen in the killed-converge drill): a dependency whose
+    dist-info is there but not its INSTALLER (uv writes that last) and not all of its files, which uv and
+    pip take as installed; or one whose dist-info has no METADATA yet, on which both stop ("Failed to read
+    metadata"). The module reinstalls it; in check mode it says so and writes nothing."""
     venv = tmp_path / "env"
     args = {"venv": str(venv), "installer": installer, "requirements": ["requests==2.32.3"]}
     args.update({"uv": UV} if installer == "uv" else {})
@@ -91,6 +93,8 @@ def test_a_package_an_interrupted_install_left_half_copied_is_repaired(tmp_path,
     (dist_info,) = site.glob("urllib3-*.dist-info")
     version = dist_info.name.removesuffix(".dist-info").split("-")[1]
     (dist_info / "INSTALLER").unlink()
+    if damage == "metadata":
+        (dist_info / "METADATA").unlink()
     for path in sorted((site / "urllib3" / "util").rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
     (site / "urllib3" / "util").rmdir()
@@ -101,8 +105,11 @@ def test_a_package_an_interrupted_install_left_half_copied_is_repaired(tmp_path,
     before = site_state(venv)
     res = run(args, check=True, diff=True)
     assert res["changed"] is True and res["repaired"] == [f"urllib3=={version}"], res
-    assert res["installed"] == [] and res["removed"] == []
-    assert res["diff"]["after"] == f"urllib3=={version} (reinstalled: files were missing)\n"
+    assert res["removed"] == []
+    # with no METADATA the installer's dry run cannot run: the specs are shown as given, with a warning
+    assert res["installed"] == ([] if damage == "files" else ["requests==2.32.3"])
+    assert res["diff"]["after"].endswith(f"urllib3=={version} (reinstalled: files were missing)\n")
+    assert bool(res.get("warnings")) is (damage == "metadata")
     assert site_state(venv) == before
 
     res = run(args)
