@@ -22,7 +22,8 @@ description:
   - A distribution an interrupted install left half-copied (installed by uv or pip, or with no C(INSTALLER)
     yet, and missing a file its C(RECORD) lists) is reinstalled at its version with O(state=present);
     uv and pip themselves take it as installed, so a killed run would otherwise leave a broken environment
-    behind for good.
+    behind for good. A C(.dist-info) folder with no C(METADATA) yet, on which uv and pip stop, is removed
+    first; in check mode the installer's dry run cannot read past it, so the specs are shown as given.
   - An existing path that is not a virtual environment (no C(pyvenv.cfg)) is refused, never overwritten.
     An existing conda environment (a C(conda-meta/) folder, see M(sagelab.sagemaker.conda_env)) is
     accepted too; the packages go into it with its own interpreter.
