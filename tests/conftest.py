@@ -111,9 +111,9 @@ def play(tasks: list[tuple], folder: Path, env: dict | None = None) -> list[dict
 
 
 def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool = False,
-                   env: dict | None = None) -> dict:
-    """Run one module ad hoc on localhost with real `ansible`; its result for localhost.
-    env values of None remove the variable."""
+                   env: dict | None = None, fails: bool = False) -> dict:
+    """Run one module ad hoc on localhost with real `ansible`; its result for localhost, which must have
+    failed exactly when `fails` is true. env values of None remove the variable."""
     cmd = [str(BIN / "ansible"), "localhost", "-c", "local", "-m", module, "-a", json.dumps(args)]
     cmd += ["--check"] if check else []
     cmd += ["--diff"] if diff else []
@@ -122,7 +122,10 @@ def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool =
         data = json.loads(proc.stdout)
     except ValueError:
         pytest.fail(f"no JSON from ansible (rc={proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
+    if bool(result.get("failed")) is not fails:
+        pytest.fail(f"{module} {'failed' if result.get('failed') else 'succeeded'} unexpectedly: {result}")
+    return result
 
 
 @pytest.fixture(scope="session")
@@ -232,3 +235,23 @@ def recorded_requests(url: str) -> list[dict]:
     """The requests moto's recorder holds (the last recording), as recorded."""
     lines = call_api(url, "/moto-api/recorder/download-recording", method="GET")
     return [json.loads(line) for line in lines.splitlines() if line.strip()]
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """SAGELAB_CPU_PROFILE=FILE: append each test's CPU seconds (setup, call and teardown; its own and
+    its finished subprocesses', Ansible's forks included; containers' not) to FILE, a line each."""
+    out = os.environ.get("SAGELAB_CPU_PROFILE")
+    if not out:
+        yield
+        return
+    import resource
+
+    def cpu() -> float:
+        own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+    started = cpu()
+    yield
+    with open(out, "a") as f:
+        f.write(f"{cpu() - started:.1f}\t{item.nodeid}\n")

@@ -310,6 +310,8 @@ def ensure_python_packages(module):
             after = {**{k: v for k, v in before.items() if k not in removed}, **added}
             return finish(module, result, before, added, removed, predicted=after)
         inst.run(inst.install_argv(specs), "installing " + ", ".join(specs))
+    if module.check_mode:  # no specs: only the repair (if any) is foretold
+        return finish(module, result, before, {}, {}, predicted=before)
     done = Probe(module, inst.python)
     after, broken = done.versions, done.broken
     if broken and p["state"] == "present":

@@ -196,13 +196,12 @@ def test_a_notebook_failing_while_waited_for_is_reported_not_looped_on_nor_delet
         started = time.monotonic()
         with recording(url) as calls:
             result = ansible_module(NOTEBOOK, {"name": name, "role": ROLE_ARN, "wait_timeout": 120},
-                                    env=aws.env)
+                                    env=aws.env, fails=True)
         took = time.monotonic() - started
         failer.join()
     finally:
         call_api(url, "/moto-api/state-manager/unset-transition", {"model_name": NOTEBOOK_MODEL})
     print(f"Failed noticed after {took:.1f}s")
-    assert result["failed"] is True, result
     assert reason in result["msg"] and result["failure_reason"] == reason
     assert result["actions"] == ["CreateNotebookInstance"] and result["changed"] is True
     assert not result.get("timed_out"), result

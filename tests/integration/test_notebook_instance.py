@@ -44,8 +44,9 @@ class Sandbox:
                                config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
 
     def module(self, module: str, args: dict, *, check: bool = False, diff: bool = False,
-               env: dict | None = None) -> dict:
-        return ansible_module(module, args, check=check, diff=diff, env={**self.env, **(env or {})})
+               env: dict | None = None, fails: bool = False) -> dict:
+        return ansible_module(module, args, check=check, diff=diff, env={**self.env, **(env or {})},
+                              fails=fails)
 
     def notebook(self, args: dict, **kwargs: Any) -> dict:
         return self.module(MODULE, args, **kwargs)
@@ -209,8 +210,7 @@ def test_settings_fixed_at_creation_are_refused_or_recreated(aws):
 
     with aws.recording() as calls:
         refused = aws.notebook({"name": name, "subnet_id": "subnet-0ccc", "direct_internet_access": False,
-                                "volume_size": 10, "root_access": True})
-    assert refused["failed"] is True
+                                "volume_size": 10, "root_access": True}, fails=True)
     msg = refused["msg"]
     assert msg.startswith("Cannot change subnet_id, direct_internet_access, volume_size of notebook instance "
                           f"{name} in place")
@@ -320,10 +320,9 @@ def test_throttling_is_retried_and_too_many_faults_fail_with_aws_message(aws):
 
     aws.fault(service="sagemaker", operation="DescribeNotebookInstance", status=400, count=5)
     try:
-        failed = aws.notebook({"name": name}, env={"AWS_MAX_ATTEMPTS": "2"})
+        failed = aws.notebook({"name": name}, env={"AWS_MAX_ATTEMPTS": "2"}, fails=True)
     finally:
         aws.clear_faults()
-    assert failed["failed"] is True
     assert failed["msg"] == ("Could not describe notebook instance: ThrottlingException: Rate exceeded "
                              "(gave up after 2 attempts; AWS_MAX_ATTEMPTS sets how many)")
     assert failed["error"]["code"] == "ThrottlingException"
@@ -337,11 +336,12 @@ def test_wait_timeout_is_honoured(aws):
     aws.pace(progression="time", seconds=30)
     try:
         started = time.monotonic()
-        timed_out = aws.notebook({"name": name, "role": f"arn:aws:iam::{ACCOUNT}:role/r", "wait_timeout": 2})
+        timed_out = aws.notebook({"name": name, "role": f"arn:aws:iam::{ACCOUNT}:role/r", "wait_timeout": 2},
+                                 fails=True)
         elapsed = time.monotonic() - started
     finally:
         aws.pace(progression="time", seconds=PACE_SECONDS)
-    assert timed_out["failed"] is True and timed_out["timed_out"] is True
+    assert timed_out["timed_out"] is True
     assert timed_out["changed"] is True and timed_out["actions"] == ["CreateNotebookInstance"]
     assert timed_out["msg"] == (f"Timed out after 2 s (wait_timeout) waiting for InService of notebook "
                                 f"instance {name} (it is Pending)")
@@ -415,8 +415,7 @@ def test_code_repository_create_idempotence_check_mode_update_and_delete(aws):
     assert aws.sm.describe_code_repository(CodeRepositoryName=name)["GitConfig"]["SecretArn"] == secret
 
     with aws.recording() as calls:
-        refused = aws.module(module, {**args, "branch": "develop"})
-    assert refused["failed"] is True
+        refused = aws.module(module, {**args, "branch": "develop"}, fails=True)
     assert refused["msg"].startswith(f"Cannot change branch of code repository {name}: AWS can only change "
                                      "its secret_arn (branch: 'main' -> 'develop')")
     assert writes(calls) == []

@@ -33,9 +33,10 @@ def envs(tmp_path_factory) -> dict[str, Path]:
     return {"kernel": root / "kernel" / "bin" / "python", "bare": root / "bare" / "bin" / "python"}
 
 
-def run_module(args: dict, *, check: bool = False, diff: bool = False, env: dict | None = None) -> dict:
+def run_module(args: dict, *, check: bool = False, diff: bool = False, env: dict | None = None,
+               fails: bool = False) -> dict:
     clean = {"JUPYTER_DATA_DIR": None, "XDG_DATA_HOME": None}
-    return ansible_module(MODULE, args, check=check, diff=diff, env={**clean, **(env or {})})
+    return ansible_module(MODULE, args, check=check, diff=diff, env={**clean, **(env or {})}, fails=fails)
 
 
 def mtimes(directory: Path) -> dict[str, int]:
@@ -52,7 +53,7 @@ def test_lifecycle_and_real_kernel(envs, tmp_path):
 
     # check mode on a fresh machine: would change, writes nothing
     res = run_module(args, check=True, diff=True, env=jenv)
-    assert res["changed"] is True and not res.get("failed")
+    assert res["changed"] is True
     assert res["diff"]["before"] == "" and '"SageMaker test"' in res["diff"]["after"]
     assert not data_dir.exists()
 
@@ -137,7 +138,7 @@ def test_lifecycle_and_real_kernel(envs, tmp_path):
     assert '"SageMaker renamed"' in res["diff"]["before"] and res["diff"]["after"] == ""
     assert not kernel_dir.exists()
     res = run_module({"name": "sm-test", "state": "absent"}, env=jenv)
-    assert res["changed"] is False and not res.get("failed")
+    assert res["changed"] is False
 
 
 def test_options_env_argv_extra_and_metadata(envs, tmp_path):
@@ -179,8 +180,8 @@ def test_sys_prefix_scope(envs, tmp_path):
     ("SageMaker", ["name", "'SageMaker'", "uppercase", "'sagemaker'"]),
 ])
 def test_bad_name_fails_before_writing(envs, tmp_path, name, words):
-    res = run_module({"name": name, "python": str(envs["kernel"]), "kernels_dir": str(tmp_path / "k")})
-    assert res.get("failed") is True
+    res = run_module({"name": name, "python": str(envs["kernel"]), "kernels_dir": str(tmp_path / "k")},
+                     fails=True)
     for word in words:
         assert word in res["msg"]
     assert not (tmp_path / "k").exists()
@@ -188,15 +189,13 @@ def test_bad_name_fails_before_writing(envs, tmp_path, name, words):
 
 def test_missing_python_fails(tmp_path):
     missing = str(tmp_path / "nope" / "bin" / "python")
-    res = run_module({"name": "sm", "python": missing, "kernels_dir": str(tmp_path / "k")})
-    assert res.get("failed") is True
+    res = run_module({"name": "sm", "python": missing, "kernels_dir": str(tmp_path / "k")}, fails=True)
     assert res["msg"].startswith("python:") and missing in res["msg"] and "does not exist" in res["msg"]
     assert not (tmp_path / "k").exists()
 
 
 def test_python_required_for_present(tmp_path):
-    res = run_module({"name": "sm", "kernels_dir": str(tmp_path / "k")})
-    assert res.get("failed") is True
+    res = run_module({"name": "sm", "kernels_dir": str(tmp_path / "k")}, fails=True)
     assert "python" in res["msg"] and "required" in res["msg"]
 
 
@@ -204,22 +203,19 @@ def test_python_not_executable_fails(tmp_path):
     fake = tmp_path / "python"
     fake.write_text("")
     fake.chmod(0o644)
-    res = run_module({"name": "sm", "python": str(fake), "kernels_dir": str(tmp_path / "k")})
-    assert res.get("failed") is True
+    res = run_module({"name": "sm", "python": str(fake), "kernels_dir": str(tmp_path / "k")}, fails=True)
     assert str(fake) in res["msg"] and "not executable" in res["msg"]
 
 
 def test_python_without_ipykernel_fails(envs, tmp_path):
     bare = str(envs["bare"])
-    res = run_module({"name": "sm", "python": bare, "kernels_dir": str(tmp_path / "k")})
-    assert res.get("failed") is True
+    res = run_module({"name": "sm", "python": bare, "kernels_dir": str(tmp_path / "k")}, fails=True)
     assert "python" in res["msg"] and bare in res["msg"] and "ipykernel is missing" in res["msg"]
     assert not (tmp_path / "k").exists()
 
 
 def test_bad_env_value_fails(envs, tmp_path):
     res = run_module({"name": "sm", "python": str(envs["kernel"]), "kernels_dir": str(tmp_path / "k"),
-                      "env": {"A": {"nested": 1}}})
-    assert res.get("failed") is True
+                      "env": {"A": {"nested": 1}}}, fails=True)
     assert res["msg"].startswith("env:") and "nested" in res["msg"] and "string" in res["msg"]
     assert not (tmp_path / "k").exists()

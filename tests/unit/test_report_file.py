@@ -16,7 +16,6 @@ def test_writes_the_report_atomically_and_never_reports_a_change(tmp_path):
     folder = tmp_path / "reports"
     data = {"host": "ws01", "ok": True, "versions": {"sagemaker": "2.257.7"}}
     res = ansible_module(MODULE, {"dir": str(folder), "name": "ws01", "data": data})
-    assert not res.get("failed"), res
     assert res["changed"] is False and res["path"] == str(folder / "ws01.json")
     assert json.loads((folder / "ws01.json").read_text()) == data
     assert (folder / "ws01.json").read_text() == json.dumps(data, indent=4, sort_keys=True) + "\n"
@@ -29,7 +28,7 @@ def test_check_mode_writes_too_and_private_modes_apply(tmp_path):
     folder = tmp_path / "aws"
     res = ansible_module(MODULE, {"dir": str(folder), "name": "summary", "data": {"bucket": "b"},
                                   "mode": "0600", "dir_mode": "0700"}, check=True)
-    assert not res.get("failed") and res["changed"] is False, res
+    assert res["changed"] is False, res
     assert json.loads((folder / "summary.json").read_text()) == {"bucket": "b"}
     assert oct((folder / "summary.json").stat().st_mode & 0o777) == "0o600"
     assert oct(folder.stat().st_mode & 0o777) == "0o700"
@@ -43,6 +42,6 @@ def test_check_mode_writes_too_and_private_modes_apply(tmp_path):
 ])
 def test_bad_input_is_refused_before_anything_is_written(tmp_path, args, message):
     folder = tmp_path / "reports"
-    res = ansible_module(MODULE, {"dir": str(folder), "name": "ws01", "data": {}, **args})
-    assert res.get("failed") and message in res["msg"], res
+    res = ansible_module(MODULE, {"dir": str(folder), "name": "ws01", "data": {}, **args}, fails=True)
+    assert message in res["msg"], res
     assert not folder.exists()
