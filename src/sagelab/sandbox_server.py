@@ -216,6 +216,17 @@ def _listed(items: Iterable[Any], name_of: Callable[[Any], str], name_contains: 
             and _within(item, *created, "creation_time") and _within(item, *modified, "last_modified_time")]
 
 
+def _list_filters(params: dict[str, Any]) -> dict[str, Any]:
+    """The name, time, order and page filters the List* operations on notebook lifecycle configurations
+    and code repositories share, as the backend's keyword arguments."""
+    return {"name_contains": params.get("NameContains"), "sort_by": params.get("SortBy"),
+            "sort_order": params.get("SortOrder"), "creation_time_after": params.get("CreationTimeAfter"),
+            "creation_time_before": params.get("CreationTimeBefore"),
+            "last_modified_time_after": params.get("LastModifiedTimeAfter"),
+            "last_modified_time_before": params.get("LastModifiedTimeBefore"),
+            "max_results": params.get("MaxResults"), "next_token": params.get("NextToken")}
+
+
 def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any] | None:
     """Update calls replace the top-level settings they name and keep the others."""
     if update is None:
@@ -803,13 +814,7 @@ class _SageMakerResponseExtensions(SageMakerResponse):
     def list_notebook_instance_lifecycle_configs(self) -> ActionResult:
         params = self._validated_params()
         configs, next_token = self._sagelab_backend.list_notebook_instance_lifecycle_configs(
-            name_contains=params.get("NameContains"), sort_by=params.get("SortBy"),
-            sort_order=params.get("SortOrder"), creation_time_after=params.get("CreationTimeAfter"),
-            creation_time_before=params.get("CreationTimeBefore"),
-            last_modified_time_after=params.get("LastModifiedTimeAfter"),
-            last_modified_time_before=params.get("LastModifiedTimeBefore"),
-            max_results=params.get("MaxResults"), next_token=params.get("NextToken"),
-        )
+            **_list_filters(params))
         summaries = [{"NotebookInstanceLifecycleConfigName": c.notebook_instance_lifecycle_config_name,
                       "NotebookInstanceLifecycleConfigArn": c.arn, "CreationTime": c.creation_time,
                       "LastModifiedTime": c.last_modified_time} for c in configs]
@@ -839,14 +844,7 @@ class _SageMakerResponseExtensions(SageMakerResponse):
 
     def list_code_repositories(self) -> ActionResult:
         params = self._validated_params()
-        repositories, next_token = self._sagelab_backend.list_code_repositories(
-            name_contains=params.get("NameContains"), sort_by=params.get("SortBy"),
-            sort_order=params.get("SortOrder"), creation_time_after=params.get("CreationTimeAfter"),
-            creation_time_before=params.get("CreationTimeBefore"),
-            last_modified_time_after=params.get("LastModifiedTimeAfter"),
-            last_modified_time_before=params.get("LastModifiedTimeBefore"),
-            max_results=params.get("MaxResults"), next_token=params.get("NextToken"),
-        )
+        repositories, next_token = self._sagelab_backend.list_code_repositories(**_list_filters(params))
         return ActionResult({"CodeRepositorySummaryList": [r.describe() for r in repositories],
                              "NextToken": next_token})
 
