@@ -38,13 +38,7 @@ extends_documentation_fragment:
   - amazon.aws.region.modules
   - amazon.aws.boto3
   - sagelab.sagemaker.aws
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Changes nothing, so has no diff.
+  - sagelab.sagemaker.aws.info
 seealso:
   - module: sagelab.sagemaker.sagemaker_notebook_instance
 author:
