@@ -198,8 +198,7 @@ def test_settings_fixed_at_creation_are_refused_with_their_names(aws, domain):
     with aws.recording() as calls:
         refused = aws.module(DOMAIN, {"name": domain["domain_name"], "auth_mode": "SSO",
                                       "kms_key_id": "abcd-1",
-                                      "vpc_id": "vpc-0other", "idle_timeout_minutes": 90})
-    assert refused["failed"] is True
+                                      "vpc_id": "vpc-0other", "idle_timeout_minutes": 90}, fails=True)
     assert refused["msg"].startswith(f"Cannot change auth_mode, kms_key_id, vpc_id of domain "
                                      f"{domain['domain_name']} in place"), refused["msg"]
     assert "auth_mode: 'IAM' -> 'SSO'" in refused["msg"]
