@@ -328,7 +328,7 @@ def main() -> int:
         checks.append(listed)
         spec = listed_spec or spec
     aws_check = aws_answers(aws, args.aws_profile, min(args.timeout, 60)) if aws else None
-    if cached and listed and listed["ok"]:
+    if cached and (listed is None or listed["ok"]):  # no kernel asked for, or still listed
         report = dict(cached, host=args.host, route=args.route)
         if aws_check:  # never cached: it depends on the account, not on the environment
             report["checks"] = [*report["checks"], aws_check]
