@@ -339,6 +339,15 @@ def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Co
     return result
 
 
+def _print_link(args: argparse.Namespace, out: Console, doc: dict[str, Any]) -> int:
+    """`studio open` and `notebook open`: the link alone on stdout, or with --json the whole document."""
+    if args.json:
+        report.print_json(doc, out)
+    else:
+        out.print(doc["url"], markup=False, highlight=False, soft_wrap=True)
+    return report.EXIT_OK
+
+
 def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> int:
     """A presigned URL straight from boto3: it never passes through Ansible, so never lands in the
     runner's artifacts or a log. Printed on stdout only."""
@@ -356,11 +365,7 @@ def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> i
     user = args.user or resource_name(local_user())
     url = sm.create_presigned_domain_url(DomainId=named[0]["DomainId"], UserProfileName=user,
                                          ExpiresInSeconds=300)["AuthorizedUrl"]
-    if args.json:
-        report.print_json({"domain_id": named[0]["DomainId"], "user_profile": user, "url": url}, out)
-    else:
-        out.print(url, markup=False, highlight=False, soft_wrap=True)
-    return report.EXIT_OK
+    return _print_link(args, out, {"domain_id": named[0]["DomainId"], "user_profile": user, "url": url})
 
 
 def _notebook_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> int:
@@ -386,11 +391,7 @@ def _notebook_open(args: argparse.Namespace, target: AwsTarget, out: Console) ->
     parts = urlsplit(url)  # view=lab opens JupyterLab, not the classic Jupyter page (as the console does)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "view"]
     url = urlunsplit(parts._replace(query=urlencode([*query, ("view", "lab")])))
-    if args.json:
-        report.print_json({"notebook_instance": name, "status": status, "url": url}, out)
-    else:
-        out.print(url, markup=False, highlight=False, soft_wrap=True)
-    return report.EXIT_OK
+    return _print_link(args, out, {"notebook_instance": name, "status": status, "url": url})
 
 
 def _cost(args: argparse.Namespace, home: Path, target: AwsTarget, out: Console) -> int:

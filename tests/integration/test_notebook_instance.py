@@ -536,6 +536,10 @@ def test_cli_notebook_up_open_stop_start_down(aws, sandbox, capsys, monkeypatch,
     assert re.fullmatch(rf"https://{name}\.notebook\.{REGION}\.sagemaker\.aws\?authToken=[\w-]{{20,}}&view=lab",
                         url), url
     token = url.split("authToken=")[1].split("&")[0]
+    assert main(["notebook", "open", "--name", name, "--region", REGION, "--json"]) == 0
+    opened = json.loads(capsys.readouterr().out)
+    assert opened["notebook_instance"] == name and opened["status"] == "InService", opened
+    assert opened["url"].endswith("&view=lab"), opened
     for path in (repo / ".sagelab" / "artifacts").rglob("*"):
         if path.is_file():
             assert token not in path.read_text(errors="replace"), path
