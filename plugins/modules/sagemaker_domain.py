@@ -19,9 +19,13 @@ description:
     O(app_network_access_type), O(idle_shutdown), O(idle_timeout_minutes), and O(vpc_id) of a domain that
     has none) are changed in place. Settings AWS fixes at creation (O(auth_mode), O(kms_key_id), a
     different O(vpc_id)) make the module fail with a message naming them; nothing is written.
-  - An account holds one domain per region by default. When no domain is called O(name) but another one
-    exists and O(adopt_existing=true), that domain is managed instead (RV(adopted)), with a warning; its
-    tags are left as they are (so a teardown of what sagelab made, by its ManagedBy tag, keeps it).
+  - B(Which domain is managed.) Only the domain called O(name) - when none is, one is created. A domain
+    called O(name) is managed whoever made it - naming it is the consent to change it.
+  - B(Adoption is opt-in.) With O(adopt_existing=true), when no domain is called O(name) but exactly one
+    other exists in the region, that one is managed instead (RV(adopted)), with a warning - but only if
+    sagelab made it (it carries the tag C(ManagedBy=sagelab)). A domain without that tag is never
+    changed unless it is named; the module fails naming it, with no write call. The tags of an adopted
+    domain are left as they are.
   - Deleting a domain first deletes its Studio apps, then its spaces, then its user profiles, waiting for
     each, because AWS refuses to delete a domain that still has any. The home EFS volume is kept unless
     O(retain_home_efs=false).
@@ -104,11 +108,14 @@ options:
     default: true
   adopt_existing:
     description:
-      - When no domain is called O(name) but exactly one other domain exists in the region, manage that
-        one instead of creating a second (an account holds one domain per region by default).
+      - When no domain is called O(name) but exactly one other domain exists in the region and it carries
+        the tag C(ManagedBy=sagelab), manage that one instead of creating a second.
+      - A domain sagelab did not make (no C(ManagedBy=sagelab) tag) is refused - the module fails naming
+        it, without any write call; give its name as O(name) to manage it anyway.
+      - V(false) - only a domain called O(name) is managed; when there is none, one is created.
       - Not used with O(state=absent) - only a domain called O(name) is ever deleted.
     type: bool
-    default: true
+    default: false
   wait:
     description:
       - Wait until the domain is InService after a creation or update, or gone after a deletion. The apps,
@@ -168,7 +175,12 @@ EXAMPLES = r"""
     subnet_ids: [subnet-0abc1234def567890, subnet-0fed9876cba543210]
     security_group_ids: [sg-0123456789abcdef0]
     app_network_access_type: VpcOnly
-    adopt_existing: false
+
+- name: Ensure the lab's domain, reusing the region's sagelab-made domain if it has another name
+  sagelab.sagemaker.sagemaker_domain:
+    name: sagelab-studio
+    execution_role: sagelab-sagemaker-execution
+    adopt_existing: true
 
 - name: Delete the domain with its user profiles, and its home EFS volume
   sagelab.sagemaker.sagemaker_domain:
@@ -271,6 +283,7 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     wait_for,
 )
 
+MANAGED_BY = ("ManagedBy", "sagelab")  # the tag of what sagelab made: only such a domain is ever adopted
 DEFAULT_IDLE_MINUTES = 60
 IDLE_RANGE = (60, 525600)  # botocore: IdleTimeoutInMinutes min/max
 TRANSITIONAL = ("Pending", "Updating", "Deleting")
@@ -489,11 +502,18 @@ class Domain(Resource):
                 names = ", ".join(f"{d['DomainName']} ({d['DomainId']})" for d in others)
                 self.module.fail_json(msg=f"No domain is called {self.name} and {len(others)} others exist "
                                       f"({names}); name one of them, or set adopt_existing: false")
-            self.adopted = True
             other = others[0]
+            if self.api.tags(other["DomainArn"]).get(MANAGED_BY[0]) != MANAGED_BY[1]:
+                self.module.fail_json(
+                    msg=(f"No domain is called {self.name}, and the region's domain {other['DomainName']} "
+                         f"({other['DomainId']}) was not made by sagelab (no {MANAGED_BY[0]}={MANAGED_BY[1]} "
+                         f"tag): adopt_existing never changes it. To manage it anyway, name it "
+                         f"(name: {other['DomainName']}); to create {self.name}, set adopt_existing: false."),
+                    adopted=False, actions=[], changed=False)
+            self.adopted = True
             self.module.warn(f"No domain is called {self.name}: adopted the region's existing domain "
-                             f"{other['DomainName']} ({other['DomainId']}) instead of creating a second one "
-                             "(adopt_existing: false creates one)")
+                             f"{other['DomainName']} ({other['DomainId']}), made by sagelab, instead of "
+                             "creating a second one (adopt_existing: false creates one)")
             return other
         return None
 
@@ -691,7 +711,7 @@ def main():
             idle_timeout_minutes=dict(type="int"),
             kms_key_id=dict(type="str", no_log=False),
             retain_home_efs=dict(type="bool", default=True),
-            adopt_existing=dict(type="bool", default=True),
+            adopt_existing=dict(type="bool", default=False),
             tags=dict(type="dict", aliases=["resource_tags"]),
             purge_tags=dict(type="bool", default=True),
             wait=dict(type="bool", default=True),

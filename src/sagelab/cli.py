@@ -357,7 +357,10 @@ def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> i
     domains = sm.list_domains().get("Domains", [])
     named = [d for d in domains if d["DomainName"] == args.domain]
     if not named and args.domain == STUDIO_DOMAIN and len(domains) == 1:
-        named = domains  # the studio role adopts the region's only domain
+        # the studio role may have adopted the region's only domain, which it does only if sagelab made it
+        tags = sm.list_tags(ResourceArn=domains[0]["DomainArn"]).get("Tags", [])
+        if {"Key": "ManagedBy", "Value": "sagelab"} in tags:
+            named = domains
     if not named:
         listed = ", ".join(d["DomainName"] for d in domains) or "none"
         raise ValueError(f"--domain: no Studio domain called {args.domain} in {target.region} (domains: "

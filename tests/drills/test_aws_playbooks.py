@@ -16,7 +16,7 @@ Policies: every IAM policy the runs generated (the data scientists' policy, the 
 the scheduler role's inline policy, both trust policies, the bucket policy) is linted with parliament,
 including its community auditors: no finding of any severity (ACCEPTED lists the accepted ones: none).
 
-Names carry a per-run prefix and the region is one no other test uses (Studio adopts a region's domain).
+Names carry a per-run prefix and the region is one no other test uses (the tests count what a region holds).
 """
 
 from __future__ import annotations

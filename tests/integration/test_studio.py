@@ -3,8 +3,8 @@ sagemaker_domain_info, sagemaker_user_profile and sagemaker_user_profile_info mo
 
 Write calls are counted with moto's request recorder: an idempotent run, a check-mode run and a refused
 run make Describe*/List* (and STS/EC2 Get*/Describe*) calls only; bad input makes no call at all. An
-account holds one domain per region, so the domain tests pass adopt_existing: false (the session's sandbox
-is shared), and adoption is tested in a region of its own.
+account may hold several domains; adoption (opt-in) is tested in a region of its own, where only the test's
+domains exist.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def default_network(aws: Studio, region: str = REGION) -> tuple[str, list[str]]:
 
 def test_domain_create_idempotence_check_mode_update_and_delete(aws, tmp_path):
     name = unique("studio")
-    args = {"name": name, "execution_role": ROLE, "tags": TAGS, "adopt_existing": False}
+    args = {"name": name, "execution_role": ROLE, "tags": TAGS}
     vpc, subnets = default_network(aws)
     assert subnets, "moto has a default VPC with subnets in eu-west-1"
     change = {**args, "idle_timeout_minutes": 120, "subnet_ids": subnets[:1],
@@ -206,28 +206,78 @@ def test_settings_fixed_at_creation_are_refused_with_their_names(aws, domain):
     assert writes(calls) == [], calls
 
 
-def test_an_existing_domain_with_another_name_is_adopted(aws, tmp_path):
+def test_another_teams_domain_is_never_adopted_or_changed_unless_named(aws, tmp_path):
+    """Issue 18 item 1: with another team's domain in the region, sagemaker_domain used to report adopted:
+    true and rewrite that domain's subnets and execution role. Now adoption is opt-in, and even then a
+    domain without ManagedBy=sagelab is refused; naming it is the only way to change it."""
+    other = unique("team-a")
+    sm = client(aws, "sagemaker", ADOPT_REGION)
+    vpc, subnets = default_network(aws, ADOPT_REGION)
+    other_role = f"arn:aws:iam::{ACCOUNT}:role/team-a-execution"
+    sm.create_domain(DomainName=other, AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
+                     DefaultUserSettings={"ExecutionRole": other_role},
+                     Tags=[{"Key": "Owner", "Value": "team-a"}])
+    other_id, mine = f"d-{other}", unique("team-b")
+    before = sm.describe_domain(DomainId=other_id)
+    try:
+        args = {"name": mine, "region": ADOPT_REGION, "execution_role": ROLE, "subnet_ids": subnets[:1],
+                "tags": TAGS}
+        with aws.recording() as calls:
+            refused_check, refused = aws.play([
+                (DOMAIN, {**args, "adopt_existing": True}, {"check_mode": True}),
+                (DOMAIN, {**args, "adopt_existing": True})], tmp_path)
+        assert writes(calls) == [], calls
+        for result in (refused_check, refused):
+            assert result["failed"] is True and result["adopted"] is False, result
+            assert f"{other} ({other_id}) was not made by sagelab (no ManagedBy=sagelab tag)" in result["msg"]
+            assert f"name: {other}" in result["msg"], result["msg"]
+
+        # the default: team-b is created beside team-a, which is left exactly as it was
+        with aws.recording() as calls:
+            created = aws.module(DOMAIN, args)
+        assert writes(calls) == ["CreateDomain"], calls
+        assert created["adopted"] is False and created["domain"]["domain_name"] == mine, created
+        assert sorted(aws.domains(ADOPT_REGION)) == sorted([other, mine])
+        after = sm.describe_domain(DomainId=other_id)
+        assert after["SubnetIds"] == before["SubnetIds"]
+        assert after["DefaultUserSettings"] == before["DefaultUserSettings"]
+        assert after["LastModifiedTime"] == before["LastModifiedTime"]
+
+        # naming team-a is the consent to change it
+        with aws.recording() as calls:
+            named = aws.module(DOMAIN, {"name": other, "region": ADOPT_REGION, "subnet_ids": subnets[:1]})
+        assert writes(calls) == ["UpdateDomain"], calls
+        assert named["adopted"] is False and named["changed_settings"] == ["subnet_ids"], named
+        assert sm.describe_domain(DomainId=other_id)["SubnetIds"] == subnets[:1]
+    finally:
+        for domain_id in (other_id, f"d-{mine}"):
+            if domain_id[2:] in aws.domains(ADOPT_REGION):
+                sm.delete_domain(DomainId=domain_id)
+
+
+def test_a_sagelab_domain_with_another_name_is_adopted_when_asked(aws, tmp_path):
     other = unique("existing")
     sm = client(aws, "sagemaker", ADOPT_REGION)
     vpc, subnets = default_network(aws, ADOPT_REGION)
     sm.create_domain(DomainName=other, AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
-                     DefaultUserSettings={"ExecutionRole": ROLE_ARN})
+                     DefaultUserSettings={"ExecutionRole": ROLE_ARN},
+                     Tags=[{"Key": "ManagedBy", "Value": "sagelab"}, {"Key": "Owner", "Value": "carol"}])
     other_id = f"d-{other}"
     try:
         args = {"name": unique("studio"), "region": ADOPT_REGION, "execution_role": ROLE,
-                "idle_shutdown": True, "tags": TAGS}
+                "idle_shutdown": True, "tags": TAGS, "adopt_existing": True}
         with aws.recording() as calls:
             checked, adopted, again, gone = aws.play([
                 (DOMAIN, args, {"check_mode": True}), (DOMAIN, args), (DOMAIN, args),
                 # state: absent never adopts: only a domain with the given name is deleted
                 (DOMAIN, {"name": args["name"], "region": ADOPT_REGION, "state": "absent"})], tmp_path)
-        # only the second run wrote; the adopted domain's tags stay its own (teardown goes by ManagedBy)
+        # only the second run wrote; the adopted domain's tags stay its own
         assert writes(calls) == ["UpdateDomain"], calls
         assert checked["adopted"] is True and checked["actions"] == ["UpdateDomain"], checked
         assert adopted["adopted"] is True and adopted["domain"]["domain_id"] == other_id
         assert any(other in w and "adopted" in w for w in adopted.get("warnings", [])), adopted
         assert adopted["changed_settings"] == ["idle_shutdown", "idle_timeout_minutes"]
-        assert "ManagedBy" not in adopted["domain"]["tags"]
+        assert adopted["domain"]["tags"] == {"ManagedBy": "sagelab", "Owner": "carol"}
         idle = adopted["domain"]["default_user_settings"]["jupyter_lab_app_settings"]
         assert idle["app_lifecycle_management"]["idle_settings"]["idle_timeout_in_minutes"] == 60
         assert again["adopted"] is True and again["changed"] is False
@@ -319,7 +369,7 @@ def test_bad_input_is_refused_before_any_call(aws, tmp_path):
 
 # --- the studio role, through playbooks/studio.yml --------------------------------------------------------
 
-PLAYBOOK_REGION = "eu-west-2"  # a region of its own: the role adopts whatever domain a region has
+PLAYBOOK_REGION = "eu-west-2"  # a region of its own: the test counts the domains it holds
 
 
 def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_then_deletes(aws):
@@ -356,7 +406,7 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
 
 # --- the CLI: sagelab studio up | open | down -------------------------------------------------------------
 
-CLI_REGION = "ca-central-1"  # a region of its own: the role adopts whatever domain a region has
+CLI_REGION = "ca-central-1"  # a region of its own: the test counts the domains it holds
 
 
 def test_studio_cli_up_open_down(aws, sandbox, capsys, monkeypatch, repo):
