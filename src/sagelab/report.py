@@ -137,6 +137,23 @@ def _print_aws(aws: dict[str, Any], console: Console) -> None:
                                         " - --delete-data removes them"), soft_wrap=True)
 
 
+def aws_cli_line(host: str, cli: dict[str, Any]) -> Text:
+    """Which `aws` a host's profile is for: its path, where it came from, and whether typing `aws` runs it."""
+    line = Text.assemble(("AWS CLI ", "bold"), (host, "bold"), f"  profile {cli.get('profile', '?')} is for ",
+                         (str(cli.get("path", "?")), "bold"))
+    if cli.get("realpath") and cli["realpath"] != cli.get("path"):
+        line.append(f" (-> {cli['realpath']})")
+    if cli.get("origin"):
+        line.append(f": {cli['origin']}")
+    if cli.get("is_first_on_path"):
+        line.append("; it is the `aws` on PATH", "green")
+    else:
+        first = cli.get("first_on_path")
+        line.append((f"; the `aws` on PATH is another one ({first})" if first else "; no `aws` is on PATH")
+                    + f": run {cli.get('path')} --profile {cli.get('profile')}", "yellow")
+    return line
+
+
 def print_table(doc: dict[str, Any], console: Console) -> None:
     table = Table(title=f"sagelab: {doc['playbook']}", title_justify="left")
     # runs without a workstation report (the AWS playbooks) show no version columns
@@ -162,6 +179,9 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
         _print_aws(doc["aws"], console)
     if doc["hosts"]:
         console.print(table)
+        for host, h in doc["hosts"].items():
+            if isinstance((h["validation"] or {}).get("aws_cli"), dict):
+                console.print(aws_cli_line(host, h["validation"]["aws_cli"]), soft_wrap=True)
     else:
         console.print(Text("no host ran a task; see the artifacts' stdout", style="red"))
     for host, task, msg in problems:

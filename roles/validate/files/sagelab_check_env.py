@@ -5,7 +5,8 @@ and jupyter_client, which ipykernel brings. Checks:
   * each package is installed (version from importlib.metadata: SDK 3 has no __version__);
   * the kernel is listed by `jupyter kernelspec list --json`;
   * the kernel starts and executes code that imports the packages;
-  * with --aws-cli, `aws sagemaker list-endpoints --profile P` answers (the book's CLI check).
+  * with --aws-cli, `aws sagemaker list-endpoints --profile P` answers (the book's CLI check); the report
+    names that CLI (`aws_cli`: its path, where it came from, whether it is the `aws` first on PATH).
 When the kernel cannot run, the imports are tried in a plain subprocess so the report still
 says which package is broken.
 
@@ -28,6 +29,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -173,6 +175,17 @@ def start_aws(aws: str, profile: str, config_dir: str) -> Background:
     return Background(argv, env)
 
 
+def describe_aws_cli(aws: str, origin: str, profile: str, config_dir: str) -> dict:
+    """Which `aws` the profile is for: the CLI the check ran (a path, or a name looked up on PATH), where it
+    came from, and whether typing `aws` runs that same program (the first `aws` on PATH)."""
+    path = aws if os.sep in aws else (shutil.which(aws) or aws)
+    first = shutil.which("aws")
+    same = bool(first) and os.path.exists(path) and os.path.samefile(first, path)
+    return {"path": path, "realpath": os.path.realpath(path), "origin": origin,
+            "profile": profile or "default", "config_dir": config_dir or "~/.aws",
+            "first_on_path": first or "", "is_first_on_path": same}
+
+
 def aws_answers(started: Background, profile: str, timeout: float) -> dict:
     try:
         rc, out, err = started.result(timeout)
@@ -249,6 +262,8 @@ def converged(path: str, inputs_key: str, host: str, route: str, timeout: float)
     if stamp["aws"]:  # never kept: it depends on the account, not on this host
         aws_cli, profile, config_dir = stamp["aws"]
         aws_check = aws_answers(start_aws(aws_cli, profile, config_dir), profile, min(timeout, 60))
+        origin = (report.get("aws_cli") or {}).get("origin", "")
+        report["aws_cli"] = describe_aws_cli(aws_cli, origin, profile, config_dir)
         report["checks"] = [*report["checks"], aws_check]
         report["ok"] = report["ok"] and aws_check["ok"]
     return {"converged": True, "report": report}
@@ -298,6 +313,7 @@ def main() -> int:
     ap.add_argument("--cache", default="", help="reuse a passing report while the env is unchanged")
     ap.add_argument("--read-only", action="store_true", help="never write the cache (check mode)")
     ap.add_argument("--aws-cli", default="", help="also check `aws sagemaker list-endpoints` with this CLI")
+    ap.add_argument("--aws-cli-origin", default="", help="where that CLI came from, for the report")
     ap.add_argument("--aws-profile", default="", help="the profile for that check")
     ap.add_argument("--aws-config-dir", default="", help="the folder holding that profile (default ~/.aws)")
     ap.add_argument("--stamp", default="", help="record a passing run here (remove it after a failed one)")
@@ -330,6 +346,9 @@ def main() -> int:
     aws_check = aws_answers(aws, args.aws_profile, min(args.timeout, 60)) if aws else None
     if cached and (listed is None or listed["ok"]):  # no kernel asked for, or still listed
         report = dict(cached, host=args.host, route=args.route)
+        if args.aws_cli:  # the CLI may have moved since the environment was checked
+            report["aws_cli"] = describe_aws_cli(args.aws_cli, args.aws_cli_origin, args.aws_profile,
+                                                 args.aws_config_dir)
         if aws_check:  # never cached: it depends on the account, not on the environment
             report["checks"] = [*report["checks"], aws_check]
             report["ok"] = report["ok"] and aws_check["ok"]
@@ -360,6 +379,8 @@ def main() -> int:
             "executed": bool(kernel_check and kernel_check["ok"]),
         },
         "checks": checks + ([aws_check] if aws_check else []),
+        **({"aws_cli": describe_aws_cli(args.aws_cli, args.aws_cli_origin, args.aws_profile,
+                                        args.aws_config_dir)} if args.aws_cli else {}),
         "ok": env_ok and (aws_check is None or aws_check["ok"]),
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (hosts: 3.9+)
         "cached": False,
