@@ -1,8 +1,10 @@
+# PYTHON_ARGCOMPLETE_OK
 """sagelab command line: thin argparse front end over runner (run playbooks) and report (show results)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import os
 import re
 import sys
@@ -18,7 +20,7 @@ from sagelab import __version__, fleet_report, report
 from sagelab.progress import Progress
 from sagelab.redact import redact
 from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, project_home, run_playbook
-from sagelab.target import DEFAULT_REGION, AwsTarget, choose, local_user
+from sagelab.target import DEFAULT_REGION, REGION_RE, AwsTarget, choose, local_user
 
 PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml",
              "aws_access": "playbooks/aws_access.yml", "up_aws": "playbooks/up_aws.yml",
@@ -31,12 +33,95 @@ ROUTES = ["venv", "conda"]
 SDK_MAJORS = [2, 3]
 
 
+# Options that ask ansible-playbook to list instead of run: the CLI prints Ansible's listing, no table.
+LISTINGS = ("list_hosts", "list_tasks", "list_tags")
+# The prompts ansible-playbook shows for -K and --ask-vault-pass, answered by ansible-runner.
+BECOME_PROMPT = r"^BECOME password.*:\s*?$"
+VAULT_PROMPT = r"^Vault password.*:\s*?$"
+
+
 class _Parser(argparse.ArgumentParser):
-    """Usage errors exit 1 (exit 2 means a host failed)."""
+    """Usage errors exit 2, as ansible-playbook's (which also exits 2 when a host failed)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        self.exit(report.EXIT_ERROR, f"{self.prog}: error: {message}\n")
+        self.exit(report.EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _region(value: str) -> str:
+    """--region: a usage error unless it is shaped like an AWS region name."""
+    if not REGION_RE.match(value):
+        raise argparse.ArgumentTypeError(f"'{value}' is not an AWS region name; allowed: e.g. eu-west-1")
+    return value
+
+
+def _add_ansible_options(parser: argparse.ArgumentParser, *, hosts: bool) -> None:
+    """ansible-playbook's own options, passed to it as they are (`--` passes anything else)."""
+    group = parser.add_argument_group("ansible-playbook options (passed through; after `--`: any other)")
+    group.add_argument("-t", "--tags", action="append", default=[], metavar="TAGS",
+                       help="only run plays and tasks tagged with these values, repeatable")
+    group.add_argument("--skip-tags", action="append", default=[], metavar="TAGS",
+                       help="only run plays and tasks whose tags do not match these values, repeatable")
+    group.add_argument("-f", "--forks", type=int, metavar="N", help="number of parallel processes")
+    group.add_argument("--vault-password-file", "--vault-pass-file", action="append", default=[],
+                       metavar="FILE", help="vault password file, repeatable")
+    group.add_argument("--vault-id", action="append", default=[], metavar="ID",
+                       help="vault identity (label@source), repeatable")
+    group.add_argument("-J", "--ask-vault-pass", action="store_true",
+                       help="ask for the vault password (once, for every playbook of the command)")
+    if hosts:
+        group.add_argument("-c", "--connection", metavar="CONNECTION",
+                           help="connection type to use (default: the inventory's, else ssh)")
+        group.add_argument("-u", "--user", metavar="REMOTE_USER", help="connect as this user")
+        group.add_argument("--private-key", "--key-file", metavar="FILE", help="SSH private key file")
+        group.add_argument("-b", "--become", action="store_true", help="run operations with become")
+        group.add_argument("--become-method", metavar="METHOD", help="privilege escalation method (sudo)")
+        group.add_argument("--become-user", metavar="USER", help="run operations as this user (root)")
+        group.add_argument("-K", "--ask-become-pass", action="store_true",
+                           help="ask for the privilege escalation password (once, for every playbook)")
+    for what, help_ in (("hosts", "the hosts a run would touch"), ("tasks", "the tasks a run would run"),
+                        ("tags", "the available tags")):
+        group.add_argument(f"--list-{what}", action="store_true", help=f"print {help_}, run nothing")
+
+
+def ansible_args(args: argparse.Namespace) -> list[str]:
+    """The ansible-playbook options of the parsed command line, in ansible-playbook's spelling, followed
+    by what came after `--`. Prompts (-K, -J) are asked by the CLI itself: see _passwords."""
+    out: list[str] = []
+    for option, dest in (("--tags", "tags"), ("--skip-tags", "skip_tags"),
+                         ("--vault-password-file", "vault_password_file"), ("--vault-id", "vault_id")):
+        for value in getattr(args, dest, []):
+            value = _absolute_file(value) if dest == "vault_password_file" else value
+            out += [option, value]
+    for option, dest in (("--forks", "forks"), ("--connection", "connection"), ("--user", "user"),
+                         ("--private-key", "private_key"), ("--become-method", "become_method"),
+                         ("--become-user", "become_user")):
+        value = getattr(args, dest, None)
+        if value is not None:
+            out += [option, _absolute_file(value) if dest == "private_key" else str(value)]
+    for option, dest in (("--become", "become"), ("--ask-become-pass", "ask_become_pass"),
+                         ("--ask-vault-pass", "ask_vault_pass"), *((f"--{d.replace('_', '-')}", d)
+                                                                   for d in LISTINGS)):
+        if getattr(args, dest, False):
+            out.append(option)
+    return out + list(getattr(args, "passthrough", []))
+
+
+def _absolute_file(value: str) -> str:
+    """A file named on the command line, absolute: ansible-playbook runs from the project folder."""
+    path = Path(value).expanduser()
+    return str(path.resolve()) if path.exists() else value
+
+
+def _passwords(args: argparse.Namespace) -> dict[str, str]:
+    """Ask -K and -J's passwords once, before anything runs; ansible-runner answers Ansible's prompts with
+    them (they never reach the command line, the environment or the artifacts)."""
+    passwords = {}
+    if getattr(args, "ask_become_pass", False):
+        passwords[BECOME_PROMPT] = getpass.getpass("BECOME password: ")
+    if getattr(args, "ask_vault_pass", False):
+        passwords[VAULT_PROMPT] = getpass.getpass("Vault password: ")
+    return passwords
 
 
 def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True, full: bool = False) -> None:
@@ -61,6 +146,7 @@ def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True, f
                             help="run every role even on hosts that are as their last passing run left them "
                                  "(sagelab_fast_path=false)")
     parser.add_argument("--playbook", type=Path, help=argparse.SUPPRESS)  # tests: run another playbook
+    _add_ansible_options(parser, hosts=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -81,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     aws.add_argument("--profile", metavar="NAME", help="use the real AWS account of this configured profile")
     aws.add_argument("--no-aws", action="store_true",
                      help="only the workstation: no AWS side, no AWS CLI check")
-    up.add_argument("--region", default=DEFAULT_REGION,
+    up.add_argument("--region", default=DEFAULT_REGION, type=_region,
                     help=f"AWS region (default: {DEFAULT_REGION}, the book's)")
     _add_aws_parsers(sub)
     _add_sandbox_parser(sub)
@@ -91,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", metavar="NAME", help="use the real AWS account of this configured "
                         "profile (default: the embedded sandbox, as `sagelab up`)")
-    parser.add_argument("--region", default=DEFAULT_REGION,
+    parser.add_argument("--region", default=DEFAULT_REGION, type=_region,
                         help=f"AWS region (default: {DEFAULT_REGION}, the book's)")
 
 
@@ -105,6 +191,7 @@ def _add_playbook_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="show Ansible's output; -vv and more also raise Ansible's verbosity")
     parser.set_defaults(route=None, sdk=None, playbook=None, report=None)
+    _add_ansible_options(parser, hosts=False)
 
 
 def _add_aws_parsers(sub: Any) -> None:
@@ -231,6 +318,8 @@ def _request(args: argparse.Namespace, home: Path, playbook: str,
         check=args.check,
         diff=args.diff,
         ansible_verbosity=max(args.verbose - 1, 0),
+        ansible_args=ansible_args(args),
+        passwords=getattr(args, "passwords", {}),
     )
 
 
@@ -429,9 +518,41 @@ def _direct(args: argparse.Namespace, home: Path, out: Console, err: Console) ->
     return report.EXIT_ERROR
 
 
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line; what follows the first `--` goes to ansible-playbook as it is."""
+    parser = build_parser()
+    try:
+        import argcomplete
+    except ImportError:  # completion is a convenience: the CLI works without it
+        pass
+    else:
+        argcomplete.autocomplete(parser)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough: list[str] = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, passthrough = argv[:at], argv[at + 1:]
+    args = parser.parse_args(argv)
+    if passthrough and not hasattr(args, "tags"):
+        parser.error(f"`--` passes options to ansible-playbook: `sagelab {args.command}` runs no playbook")
+    args.passthrough = passthrough
+    return args
+
+
+def _print_listing(results: list[PlaybookResult], out: Console) -> int:
+    """--list-hosts, --list-tasks, --list-tags: Ansible's own listing of each playbook, then its exit code."""
+    rc = report.EXIT_OK
+    for result in results:
+        stdout = result.artifacts / "stdout"
+        text = stdout.read_text(errors="replace").strip() if stdout.exists() else ""
+        out.print(redact(text), markup=False, highlight=False, soft_wrap=True)
+        rc = rc or (report.EXIT_ERROR if result.rc else report.EXIT_OK)
+    return rc
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        args = _parse(argv)
     except SystemExit as exc:  # --help, --version, usage errors
         return int(exc.code or 0)
     home = project_home()
@@ -445,13 +566,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _direct(args, home, out, err)
     if args.playbook and not args.playbook.is_file():
         err.print(f"sagelab: error: no such playbook: {args.playbook}", markup=False)
+        return report.EXIT_USAGE
+    listing = any(getattr(args, name, False) for name in LISTINGS)
+    try:
+        args.passwords = _passwords(args)
+    except (EOFError, KeyboardInterrupt):
+        err.print("sagelab: error: no password given", markup=False)
         return report.EXIT_ERROR
 
     try:
         steps, target = _steps(args, home, err)
         done: dict[str, dict[str, Any]] = {}
+        results: list[PlaybookResult] = []
         for step in steps:  # stop at the first step that does not succeed
-            doc = report.build_document(_run(step.request, home, args, err))
+            results.append(_run(step.request, home, args, err))
+            doc = report.build_document(results[-1])
             done[step.name] = doc
             if report.exit_code(doc) != report.EXIT_OK:
                 break
@@ -461,6 +590,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # ansible-runner configuration or startup errors, a sandbox that did not start
         err.print(redact(f"sagelab: error: {exc}"), markup=False)
         return report.EXIT_ERROR
+    if listing:
+        return _print_listing(results, out)
     if target is not None:
         doc = {**doc, "aws": report.aws_summary(target, done)}
     if args.json:

@@ -15,8 +15,9 @@ from sagelab.runner import PlaybookResult
 from sagelab.target import DEFAULT_REGION
 
 EXIT_OK = 0
-EXIT_ERROR = 1  # usage error, or Ansible/runner failed before any host could fail
+EXIT_ERROR = 1  # Ansible, ansible-runner or an AWS call failed before any host could fail
 EXIT_HOSTS_FAILED = 2  # a host failed, was unreachable, or failed a validation check
+EXIT_USAGE = 2  # the command line itself is wrong: as ansible-playbook, the same code as a failed host
 
 VERSION_PACKAGES = ("boto3", "sagemaker", "pandas")
 

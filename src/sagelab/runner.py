@@ -46,6 +46,8 @@ class PlaybookRequest:
     check: bool = False
     diff: bool = False
     ansible_verbosity: int = 0
+    ansible_args: list[str] = field(default_factory=list)  # other ansible-playbook options, as typed
+    passwords: dict[str, str] = field(default_factory=dict, repr=False)  # prompt regex -> answer
 
 
 @dataclass
@@ -102,7 +104,7 @@ def build_cmdline(request: PlaybookRequest) -> str:
         args.append("--diff")
     if request.ansible_verbosity:
         args.append("-" + "v" * request.ansible_verbosity)
-    return shlex.join(args)
+    return shlex.join(args + request.ansible_args)
 
 
 class _FailureCollector:
@@ -158,6 +160,7 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
                 **request.env,
             },
             event_handler=event_handler,
+            passwords=request.passwords or None,
             quiet=True,
         )
     finally:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from sagelab.cli import _people, build_parser, main, resource_name
+from sagelab.cli import _people, ansible_args, build_parser, main, resource_name
 from sagelab.redact import MASK, redact
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,8 +58,8 @@ def test_help_lists_commands_and_hides_test_options():
     ["up", "--limit", "localhost"],  # up is this machine: no targets to choose
     ["validate", "--playbook", "/nonexistent/playbook.yml"],
 ])
-def test_usage_errors_exit_1(argv, capsys):
-    assert main(argv) == 1
+def test_usage_errors_exit_2(argv, capsys):
+    assert main(argv) == 2  # as ansible-playbook's usage errors
 
 
 @pytest.mark.parametrize("argv", [
@@ -69,15 +70,18 @@ def test_usage_errors_exit_1(argv, capsys):
     ["cost", "--prices"],
     ["down", "--limit", "localhost"],  # the AWS commands have no hosts to choose
     ["down", "--sdk", "3"],
+    ["down", "--connection", "ssh"],  # the AWS commands run on this machine only
+    ["cost", "--tags", "x"],  # cost runs no playbook
+    ["sandbox", "status", "--", "--forks", "2"],  # nor does the sandbox: `--` has nothing to pass to
 ])
-def test_usage_errors_of_the_aws_commands_exit_1(argv, capsys):
-    assert main(argv) == 1
+def test_usage_errors_of_the_aws_commands_exit_2(argv, capsys):
+    assert main(argv) == 2
 
 
 @pytest.mark.parametrize("argv", [["cost", "--region", "mars"], ["down", "--check", "--region", "Mars-1"],
                                   ["studio", "open", "--region", "x"]])
 def test_a_bad_region_is_refused_before_anything_runs(argv, capsys):
-    assert main(argv) == 1
+    assert main(argv) == 2
     assert "--region: " in capsys.readouterr().err
 
 
@@ -110,8 +114,37 @@ def test_sagemaker_names_for_the_local_user():
 
 def test_usage_error_exit_code_of_the_installed_script():
     proc = subprocess.run([str(SAGELAB), "workstation", "--sdk", "9"], capture_output=True, text=True)
-    assert proc.returncode == 1
+    assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
+
+
+@pytest.mark.parametrize(("line", "expected", "unexpected"), [
+    ("sagelab wo", {"workstation"}, {"validate", "up"}),
+    ("sagelab workstation --sk", {"--skip-tags"}, {"--sdk"}),
+    ("sagelab notebook s", {"start", "stop"}, {"up"}),
+])
+def test_shell_completion(tmp_path, line, expected, unexpected):
+    """argcomplete's protocol, as bash's `complete -F` drives the installed script."""
+    out = tmp_path / "completions"
+    env = {**os.environ, "_ARGCOMPLETE": "1", "COMP_LINE": line, "COMP_POINT": str(len(line)),
+           "_ARGCOMPLETE_STDOUT_FILENAME": str(out), "_ARGCOMPLETE_IFS": "\n"}
+    subprocess.run([str(SAGELAB)], env=env, check=True, capture_output=True, timeout=30)
+    words = {w.strip() for w in out.read_text().splitlines()}
+    assert expected <= words and not unexpected & words
+
+
+def test_ansible_options_are_spelled_as_ansible_playbook_takes_them(tmp_path):
+    (tmp_path / "pw").write_text("x")
+    args = build_parser().parse_args(["workstation", "-t", "a,b", "-t", "c", "--skip-tags", "d", "-f", "7",
+                                      "-c", "ssh", "-u", "lab", "-b", "--become-user", "svc",
+                                      "--vault-password-file", str(tmp_path / "pw"), "--list-hosts"])
+    args.passthrough = ["--start-at-task", "Ensure x"]
+    assert ansible_args(args) == ["--tags", "a,b", "--tags", "c", "--skip-tags", "d",
+                                  "--vault-password-file", str(tmp_path / "pw"), "--forks", "7",
+                                  "--connection", "ssh", "--user", "lab", "--become-user", "svc",
+                                  "--become", "--list-hosts", "--start-at-task", "Ensure x"]
+    args = build_parser().parse_args(["down", "--tags", "iam", "-J"])
+    assert ansible_args(args) == ["--tags", "iam", "--ask-vault-pass"]
 
 
 # --- runs --------------------------------------------------------------------------------------------
@@ -221,6 +254,60 @@ def test_check_and_diff_reach_ansible(capsys, tmp_path):
     code, echoed = run_echo(capsys, tmp_path, "--check", "--diff")
     assert code == 0
     assert echoed["check_mode"] is True and echoed["diff_mode"] is True
+
+
+def run_tagged(capsys, tmp_path: Path, *args: str) -> tuple[int, list[str]]:
+    echo_file = tmp_path / "ran.txt"
+    echo_file.unlink(missing_ok=True)
+    code, _ = run_json(capsys, "--playbook", playbook("tagged"), "-i", INVENTORY,
+                       "-e", f"echo_file={echo_file}", *args)
+    return code, echo_file.read_text().split("\n")[:-1] if echo_file.exists() else []
+
+
+def test_tags_skip_tags_and_passthrough_reach_ansible(capsys, tmp_path):
+    assert run_tagged(capsys, tmp_path) == (0, ["one ", "two"])
+    assert run_tagged(capsys, tmp_path, "--tags", "two") == (0, ["two"])
+    assert run_tagged(capsys, tmp_path, "--skip-tags", "two", "-f", "3", "-c", "local") == (0, ["one "])
+    # anything else ansible-playbook takes, after `--`
+    assert run_tagged(capsys, tmp_path, "--", "--start-at-task", "Record task two") == (0, ["two"])
+    code, _ = run_json(capsys, "--playbook", playbook("tagged"), "-i", INVENTORY, "--", "--no-such-option")
+    assert code == 1  # ansible-playbook refused it: nothing ran
+
+
+def test_list_hosts_prints_ansibles_listing_and_runs_nothing(capsys, tmp_path):
+    echo_file = tmp_path / "ran.txt"
+    code = main(["workstation", "--playbook", playbook("tagged"), "-i", INVENTORY, "-e",
+                 f"echo_file={echo_file}", "--list-hosts", "--list-tags"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "hosts (1):" in out and "localhost" in out
+    assert "TASK TAGS: [one, two]" in out
+    assert not echo_file.exists()
+
+
+def test_asked_passwords_answer_ansibles_prompts_and_stay_out_of_artifacts(capsys, tmp_path, monkeypatch):
+    """-K and -J: the CLI asks once; ansible-runner answers ansible-playbook's prompts (the vault password
+    decrypts a vars file, so a wrong answer fails the run)."""
+    vault_pw, become_pw = "vault-Pw-8c1f2e", "become-Pw-77d0a9"
+    pw_file = tmp_path / "vault-pass"
+    pw_file.write_text(vault_pw)
+    vars_file = tmp_path / "vault.yml"
+    vars_file.write_text("secret_word: decrypted-word\n")
+    subprocess.run([str(SAGELAB.parent / "ansible-vault"), "encrypt", "--vault-password-file", str(pw_file),
+                    str(vars_file)], check=True, capture_output=True)
+    answers = {"Vault password: ": vault_pw, "BECOME password: ": become_pw}
+    monkeypatch.setattr("getpass.getpass", lambda prompt: answers[prompt])
+    code, ran = run_tagged(capsys, tmp_path, "-J", "-K", "-e", f"@{vars_file}", "--tags", "one")
+    assert (code, ran) == (0, ["one decrypted-word"])
+    for path in (REPO / ".sagelab" / "artifacts").rglob("*"):
+        if path.is_file() and path.stat().st_mtime > pw_file.stat().st_mtime:
+            text = path.read_text(errors="replace")
+            assert vault_pw not in text and become_pw not in text, path
+    answers["Vault password: "] = "wrong"
+    code, ran = run_tagged(capsys, tmp_path, "-J", "-e", f"@{vars_file}")
+    assert (code, ran) == (1, [])  # Decryption failed: Ansible stopped before any host ran
+    code, ran = run_tagged(capsys, tmp_path, "--vault-password-file", str(pw_file), "-e", f"@{vars_file}")
+    assert (code, ran) == (0, ["one decrypted-word", "two"])
 
 
 def test_missing_vars_file_is_an_ansible_error_exit_1(capsys, tmp_path):
