@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from rich.console import Console
 
-from sagelab import __version__, fleet_report, report
+from sagelab import __version__, extra_vars, fleet_report, report
 from sagelab.progress import Progress
 from sagelab.redact import redact
 from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, project_home, run_playbook
@@ -300,6 +300,58 @@ def _sandbox(args: argparse.Namespace, home: Path, out: Console, err: Console) -
     return report.EXIT_OK
 
 
+def _option_vars(args: argparse.Namespace) -> dict[str, tuple[str, Any]]:
+    """The variables the options the user typed set: variable -> (the option as typed, its value)."""
+    found: dict[str, tuple[str, Any]] = {}
+    if args.route:
+        found["sagelab_route"] = (f"--route {args.route}", args.route)
+    if args.sdk:
+        found["sagemaker_sdk_major"] = (f"--sdk {args.sdk}", args.sdk)
+    if getattr(args, "full", False):
+        found["sagelab_fast_path"] = ("--full", False)
+    if getattr(args, "no_aws", False):
+        found["sagelab_aws_cli_enabled"] = ("--no-aws", False)
+    if getattr(args, "name", None):
+        found["notebook_instance_name"] = (f"--name {args.name}", args.name)
+    action = getattr(args, "notebook_command", None)
+    if action in NOTEBOOK_STATES:
+        found["notebook_instance_state"] = (f"notebook {action}", NOTEBOOK_STATES[action])
+    action = getattr(args, "studio_command", None)
+    if action in ("up", "down"):
+        found["studio_state"] = (f"studio {action}", "present" if action == "up" else "absent")
+    if getattr(args, "delete_data", False):
+        found["studio_retain_home_efs" if args.command == "studio" else "teardown_delete_data"] = (
+            "--delete-data", args.command != "studio")
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Whether a -e value (key=value gives strings) says what an option says."""
+    words = {"true": True, "yes": True, "on": True, "1": True, "false": False, "no": False, "off": False,
+             "0": False}
+    if isinstance(b, bool):
+        return (a if isinstance(a, bool) else words.get(str(a).lower())) is b
+    return str(a) == str(b)
+
+
+def check_user_input(args: argparse.Namespace, home: Path, err: Console) -> dict[str, Any]:
+    """The user's -i and -e values, read before anything runs: a missing inventory, a malformed -e or one
+    that contradicts an option the user typed is refused (ValueError); a variable no role takes gets a
+    warning naming the closest known one."""
+    for inventory in getattr(args, "inventory", []):
+        if "," not in inventory and not Path(inventory).expanduser().exists():
+            raise ValueError(f"-i {inventory}: no such inventory file or folder; allowed: an inventory "
+                             "file, a folder of them, or a comma-separated host list such as 'ws-1,ws-2,'")
+    user_vars = extra_vars.parse(args.extra_vars)
+    for name, (option, value) in _option_vars(args).items():
+        if name in user_vars and not _same(user_vars[name], value):
+            raise ValueError(f"-e {name}={redact(str(user_vars[name]))} contradicts {option} "
+                             f"({name}={value}); say it once")
+    for warning in extra_vars.unknown_warnings(user_vars, extra_vars.known_variables(home)):
+        err.print(f"sagelab: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    return user_vars
+
+
 def _request(args: argparse.Namespace, home: Path, playbook: str,
              inventories: list[str] | None = None) -> PlaybookRequest:
     vars_: dict[str, Any] = {}
@@ -575,17 +627,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report.EXIT_ERROR
 
     try:
+        check_user_input(args, home, err)
         steps, target = _steps(args, home, err)
         done: dict[str, dict[str, Any]] = {}
         results: list[PlaybookResult] = []
         for step in steps:  # stop at the first step that does not succeed
             results.append(_run(step.request, home, args, err))
-            doc = report.build_document(results[-1])
+            result = results[-1]
+            doc = report.build_document(result)
+            stdout = result.artifacts / "stdout"
+            error = None if doc["hosts"] or listing else report.no_host_error(
+                stdout.read_text(errors="replace") if stdout.exists() else "", result.rc,
+                step.request.inventories or [DEFAULT_INVENTORY], step.request.limit)
+            if error:  # nothing ran because no host matched: never a success
+                doc["error"] = error
+                err.print(f"sagelab: error: {error}", markup=False, highlight=False, soft_wrap=True)
             done[step.name] = doc
             if report.exit_code(doc) != report.EXIT_OK:
                 break
-    except ValueError as exc:  # a bad option value found before anything ran
-        err.print(f"sagelab: error: {exc}", markup=False, highlight=False)
+    except ValueError as exc:  # a bad option or -e value found before anything ran
+        err.print(f"sagelab: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return report.EXIT_ERROR
     except Exception as exc:  # ansible-runner configuration or startup errors, a sandbox that did not start
         err.print(redact(f"sagelab: error: {exc}"), markup=False)

@@ -83,11 +83,31 @@ def aws_summary(target: Any, steps: dict[str, dict[str, Any]]) -> dict[str, Any]
     return redact_data(summary)
 
 
+NO_HOST_SIGNS = ("Could not match supplied host pattern", "no hosts matched", "no hosts to target",
+                 "Unable to parse", "No inventory was parsed")
+
+
+def no_host_error(stdout: str, rc: int, inventories: list[str], limit: str | None) -> str | None:
+    """Why a run reached no host, from ansible-playbook's output, in the user's terms; None when it was
+    not for want of a host (Ansible refused an option, a vars file did not decrypt: its output says)."""
+    if rc != 0 and not any(sign in stdout for sign in NO_HOST_SIGNS):
+        return None
+    where = ", ".join(inventories) or "the default inventory"
+    unparsed = [line for line in stdout.splitlines() if "Unable to parse" in line]
+    if unparsed or "No inventory was parsed" in stdout:
+        return (f"no host matched: the inventory {where} could not be read as an inventory (a YAML/INI file, "
+                "a folder of them, or a comma-separated host list such as 'ws-1,ws-2,')")
+    if limit:
+        return f"no host matched: --limit {limit} names no host or group of the inventory {where}"
+    return (f"no host matched: the inventory {where} has no host in the group the playbook runs on "
+            "(workstations, or sagelab_hosts)")
+
+
 def exit_code(doc: dict[str, Any]) -> int:
     hosts = doc["hosts"].values()
     if any(h["failed"] or h["unreachable"] or validation_failed(h["validation"]) for h in hosts):
         return EXIT_HOSTS_FAILED
-    if doc["rc"] != 0 or doc["status"] != "successful":
+    if doc["rc"] != 0 or doc["status"] != "successful" or doc.get("error"):
         return EXIT_ERROR
     return EXIT_OK
 
@@ -184,11 +204,12 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
             if isinstance((h["validation"] or {}).get("aws_cli"), dict):
                 console.print(aws_cli_line(host, h["validation"]["aws_cli"]), soft_wrap=True)
     else:
-        console.print(Text("no host ran a task; see the artifacts' stdout", style="red"))
+        console.print(Text(doc.get("error") or "no host ran a task; see the artifacts' stdout", style="red"),
+                      soft_wrap=True)
     for host, task, msg in problems:
         console.print(Text.assemble(("FAILED ", "bold red"), (host, "bold"), f"  {task}: ", msg))
     code = exit_code(doc)
     style = {EXIT_OK: "green", EXIT_ERROR: "red", EXIT_HOSTS_FAILED: "red"}[code]
-    status = f"{doc['status']} (rc {doc['rc']})"
+    status = f"{doc['status']} (rc {doc['rc']})" if not doc.get("error") else f"failed: {doc['error']}"
     console.print(Text.assemble(("status ", "bold"), (status, style), f"  artifacts: {doc['artifacts']}"),
                   soft_wrap=True)

@@ -41,7 +41,7 @@ class PlaybookRequest:
     inventories: list[str] = field(default_factory=list)
     limit: str | None = None
     extra_vars: list[str] = field(default_factory=list)  # raw `-e` values, as ansible-playbook takes them
-    vars: dict[str, Any] = field(default_factory=dict)  # vars set by the CLI's own options
+    vars: dict[str, Any] = field(default_factory=dict)  # the CLI's own vars: the user's -e win over them
     env: dict[str, str] = field(default_factory=dict)  # environment for ansible-playbook (AWS target)
     check: bool = False
     diff: bool = False
@@ -93,9 +93,10 @@ def _absolute(path: str) -> str:
 
 
 def build_cmdline(request: PlaybookRequest) -> str:
-    """ansible-playbook options for runner's `cmdline=`: -e values pass through untouched,
-    except that `@file` is made absolute (ansible-playbook runs from the project dir)."""
-    args: list[str] = []
+    """ansible-playbook options for runner's `cmdline=`: the CLI's own vars first, then the user's -e
+    values untouched (a later -e wins in ansible-playbook, so what the user says wins), except that
+    `@file` is made absolute (ansible-playbook runs from the project dir)."""
+    args: list[str] = ["-e", json.dumps(request.vars, sort_keys=True)] if request.vars else []
     for value in request.extra_vars:
         args += ["-e", "@" + _absolute(value[1:]) if value.startswith("@") else value]
     if request.check:
@@ -150,7 +151,8 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
             inventory=[_absolute(i) if Path(i).expanduser().exists() else i for i in inventories],
             limit=request.limit,
             cmdline=build_cmdline(request),
-            extravars={**request.vars, "validate_report_dir": str(report_dir)},
+            # last on the command line: where this run's reports go is the CLI's, whatever -e says
+            extravars={"validate_report_dir": str(report_dir)},
             envvars={
                 "ANSIBLE_CONFIG": str(home / "ansible.cfg"),
                 "ANSIBLE_NOCOLOR": "1",

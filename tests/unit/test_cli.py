@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from sagelab import extra_vars
 from sagelab.cli import _people, ansible_args, build_parser, main, resource_name
 from sagelab.redact import MASK, redact
+from sagelab.runner import PlaybookRequest, run_playbook
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -310,11 +312,104 @@ def test_asked_passwords_answer_ansibles_prompts_and_stay_out_of_artifacts(capsy
     assert (code, ran) == (0, ["one decrypted-word", "two"])
 
 
-def test_missing_vars_file_is_an_ansible_error_exit_1(capsys, tmp_path):
-    code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY,
-                         "-e", f"@{tmp_path / 'missing.yml'}")
+def test_a_missing_vars_file_is_refused_before_ansible_runs(capsys, tmp_path):
+    before = set((REPO / ".sagelab" / "artifacts").glob("*"))
+    code = main(["workstation", "--playbook", playbook("changed"), "-i", INVENTORY,
+                 "-e", f"@{tmp_path / 'missing.yml'}"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.out == ""
+    assert f"-e @{tmp_path / 'missing.yml'}: cannot read the file: No such file or directory" in captured.err
+    assert set((REPO / ".sagelab" / "artifacts").glob("*")) == before  # no ansible-playbook run
+
+
+# --- the user's -e ------------------------------------------------------------------------------------
+
+def test_the_users_extra_vars_win_over_the_clis_own(tmp_path):
+    """The CLI's own vars (the local user as data scientist, the notebook's name, the AWS target) go first
+    on ansible-playbook's command line: a later -e wins, so what the user says wins."""
+    echo_file = tmp_path / "echo.json"
+    request = PlaybookRequest(playbook=Path(playbook("echo_vars")), inventories=[INVENTORY],
+                              vars={"a": "cli", "b": "cli", "validate_report_dir": "/cli/reports"},
+                              extra_vars=[f"echo_file={echo_file}", '{"a": "user"}',
+                                          "validate_report_dir=/user/reports"])
+    result = run_playbook(request, REPO)
+    assert result.rc == 0
+    echoed = json.loads(echo_file.read_text())
+    assert (echoed["a"], echoed["b"]) == ("user", "cli")
+    assert Path(echoed["validate_report_dir"]) == result.report_dir  # where the CLI reads its reports
+
+
+def test_an_extra_var_that_contradicts_an_option_is_refused(capsys, tmp_path):
+    echo_file = tmp_path / "echo.json"
+    code = main(["workstation", "--playbook", playbook("echo_vars"), "-i", INVENTORY, "--route", "venv",
+                 "-e", f"echo_file={echo_file}", "-e", "sagelab_route=conda"])
     assert code == 1
-    assert doc["hosts"] == {} and doc["rc"] != 0
+    assert ("sagelab: error: -e sagelab_route=conda contradicts --route venv (sagelab_route=venv); "
+            "say it once") in capsys.readouterr().err
+    assert not echo_file.exists()  # nothing ran
+    code, echoed = run_echo(capsys, tmp_path, "--sdk", "3", "-e", "sagemaker_sdk_major=3", "--full",
+                            "-e", "sagelab_fast_path=false")  # the same thing said twice is fine
+    assert code == 0  # the user's own words (key=value: strings) are what the roles get
+    assert (echoed["sagemaker_sdk_major"], echoed["sagelab_fast_path"]) == ("3", "false")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["notebook", "up", "--name", "nb-a", "-e", "notebook_instance_name=nb-b"],
+     "-e notebook_instance_name=nb-b contradicts --name nb-a"),
+    (["notebook", "down", "-e", "notebook_instance_state=started"],
+     "-e notebook_instance_state=started contradicts notebook down (notebook_instance_state=absent)"),
+    (["studio", "down", "--delete-data", "-e", "studio_retain_home_efs=yes"],
+     "-e studio_retain_home_efs=yes contradicts --delete-data (studio_retain_home_efs=False)"),
+    (["up", "--no-aws", "-e", "sagelab_aws_cli_enabled=true"],
+     "-e sagelab_aws_cli_enabled=true contradicts --no-aws"),
+])
+def test_the_aws_commands_refuse_a_contradicting_extra_var_before_any_aws_call(argv, message, capsys):
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "AWS side:" not in err  # refused before a target was chosen or a sandbox started
+
+
+def test_a_misspelled_variable_is_warned_about_with_the_closest_known_one(capsys, tmp_path):
+    code = main(["workstation", "--playbook", playbook("changed"), "-i", INVENTORY,
+                 "-e", "notebook_instance_tpye=ml.t3.large"])
+    assert code == 0  # a warning: playbooks of the user's own may take variables sagelab does not know
+    err = capsys.readouterr().err
+    assert ("sagelab: warning: -e notebook_instance_tpye: not a variable of sagelab's roles or playbooks; "
+            "did you mean notebook_instance_type?") in err
+    assert "-e notebook_instance_type" not in err
+
+
+def test_the_known_variables_come_from_the_argument_specs():
+    known = extra_vars.known_variables(REPO)
+    assert {"notebook_instance_type", "venv_name", "iam_users_list", "aws_cli_profile",
+            "teardown_delete_data", "sagelab_route"} <= known
+    assert extra_vars.known_variables(REPO) is known  # read once
+    assert extra_vars.unknown_warnings({"venv_nmae": 1, "ansible_user": "x", "venv_name": "s"}, known) == [
+        "-e venv_nmae: not a variable of sagelab's roles or playbooks; did you mean venv_name?"]
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ('{"iam_users_list": [{"name": "alice"}}', "-e value 1 is not valid JSON/YAML at line 1, column 37"),
+    ("{a: [1, }", "-e value 1 is not valid JSON/YAML at line 1, column 9"),
+    ("[1, 2]", "-e value 1 is a list, not a mapping"),
+    ("a=1 b", "-e value 1: 'b' is not key=value"),
+    ("a='x", "-e value 1 is not valid key=value pairs: No closing quotation"),
+    ("./vars.yml", "-e value 1 looks like a file name; allowed: @./vars.yml"),
+])
+def test_a_malformed_extra_var_says_which_and_where(value, message, capsys):
+    code = main(["workstation", "--playbook", playbook("changed"), "-i", INVENTORY, "-e", value])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"sagelab: error: {message}" in err
+    assert "inventory" not in err
+
+
+def test_extra_vars_merge_as_ansible_merges_them(tmp_path):
+    (tmp_path / "v.yml").write_text("a: 1\nb: {c: 2}\n")
+    assert extra_vars.parse([f"@{tmp_path / 'v.yml'}", "a=2 d='x y'", '{"b": {"e": 3}}']) == {
+        "a": "2", "b": {"e": 3}, "d": "x y"}
+    assert extra_vars.parse([]) == {}
 
 
 # --- redaction ---------------------------------------------------------------------------------------
@@ -388,3 +483,43 @@ def test_report_files_name_the_failed_check(capsys, tmp_path):
     assert 'classname="localhost" name="kernel executes code"' in xml
     assert '<failure message="kernel died">' in xml
     assert "localhost</b> kernel executes code: kernel died" in (tmp_path / "report.html").read_text()
+
+
+# --- no host matched ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["validate", "workstation"])
+def test_a_missing_inventory_is_refused_before_ansible_runs(command, capsys):
+    before = set((REPO / ".sagelab" / "artifacts").glob("*"))
+    assert main([command, "-i", "/no/such/inventory"]) == 1
+    err = capsys.readouterr().err
+    assert "sagelab: error: -i /no/such/inventory: no such inventory file or folder" in err
+    assert set((REPO / ".sagelab" / "artifacts").glob("*")) == before
+
+
+def test_limit_matching_no_host_is_an_error_that_says_so(capsys):
+    code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY, "--limit", "nohost",
+                         command="validate")
+    assert code == 1
+    assert doc["hosts"] == {}
+    assert doc["error"] == ("no host matched: --limit nohost names no host or group of the inventory "
+                            f"{INVENTORY}")
+
+
+@pytest.mark.parametrize("command", ["validate", "workstation"])
+def test_an_inventory_without_workstations_is_an_error_not_a_success(command, capsys, tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("databases:\n  hosts:\n    db-1:\n")
+    code = main([command, "-i", str(inventory)])  # the real playbook: its play matches no host
+    captured = capsys.readouterr()
+    assert code == 1
+    message = f"no host matched: the inventory {inventory} has no host in the group the playbook runs on"
+    assert f"sagelab: error: {message}" in captured.err
+    assert f"status failed: {message}" in captured.out and "successful" not in captured.out
+
+
+def test_an_unreadable_inventory_is_an_error_that_says_so(capsys, tmp_path):
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("workstations: [unclosed\n")
+    assert main(["validate", "-i", str(inventory)]) == 1
+    assert (f"sagelab: error: no host matched: the inventory {inventory} could not be read as an inventory"
+            in capsys.readouterr().err)
