@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 import shlex
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 import yaml
 
 from sagelab.redact import redact
+
+SHARED = re.compile(r"\bsagelab_[a-z0-9_]*[a-z0-9]\b")
 
 
 class ExtraVarsError(ValueError):
@@ -116,11 +119,15 @@ def known_variables(home: Path) -> frozenset[str]:
         for entry in (data.get("argument_specs") or {}).values():
             names.update((entry or {}).get("options") or {})
     for defaults in home.glob("roles/*/defaults/main.yml"):
-        names.update(yaml.safe_load(defaults.read_text()) or {})
+        text = defaults.read_text()
+        names.update(yaml.safe_load(text) or {})
+        names.update(SHARED.findall(text))
     for playbook in home.glob("playbooks/*.yml"):
-        for play in yaml.safe_load(playbook.read_text()) or []:
+        text = playbook.read_text()
+        for play in yaml.safe_load(text) or []:
             if isinstance(play, dict) and isinstance(play.get("vars"), dict):
                 names.update(play["vars"])
+        names.update(SHARED.findall(text))  # the shared variables several roles read (sagelab_route ...)
     return frozenset(names)
 
 

@@ -383,14 +383,14 @@ def test_a_misspelled_variable_is_warned_about_with_the_closest_known_one(capsys
 def test_the_known_variables_come_from_the_argument_specs():
     known = extra_vars.known_variables(REPO)
     assert {"notebook_instance_type", "venv_name", "iam_users_list", "aws_cli_profile",
-            "teardown_delete_data", "sagelab_route"} <= known
+            "teardown_delete_data", "sagelab_route", "sagelab_aws_endpoint_url", "sagelab_tags"} <= known
     assert extra_vars.known_variables(REPO) is known  # read once
     assert extra_vars.unknown_warnings({"venv_nmae": 1, "ansible_user": "x", "venv_name": "s"}, known) == [
         "-e venv_nmae: not a variable of sagelab's roles or playbooks; did you mean venv_name?"]
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ('{"iam_users_list": [{"name": "alice"}}', "-e value 1 is not valid JSON/YAML at line 1, column 37"),
+    ('{"iam_users_list": [{"name": "alice"}}', "-e value 1 is not valid JSON/YAML at line 1, column 38"),
     ("{a: [1, }", "-e value 1 is not valid JSON/YAML at line 1, column 9"),
     ("[1, 2]", "-e value 1 is a list, not a mapping"),
     ("a=1 b", "-e value 1: 'b' is not key=value"),
