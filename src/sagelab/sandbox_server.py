@@ -32,8 +32,10 @@ from xml.sax.saxutils import escape
 import botocore.session
 from botocore.model import ServiceModel, Shape, StructureShape
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.core.responses import ActionResult, EmptyResult
-from moto.core.utils import utcnow
+from moto.core.parse import PROTOCOL_PARSERS
+from moto.core.request import determine_request_protocol
+from moto.core.responses import ActionResult, BaseResponse, EmptyResult
+from moto.core.utils import get_service_model, utcnow
 from moto.iam.responses import IamResponse
 from moto.moto_api import state_manager
 from moto.moto_api._internal.managed_state_model import ManagedState
@@ -48,6 +50,7 @@ from moto.sagemaker.models import (
 )
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import arn_formatter
+from moto.scheduler.responses import EventBridgeSchedulerResponse
 from moto.utilities.paginator import paginate
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
@@ -70,11 +73,24 @@ _NOTEBOOK_TRANSITIONS: list[tuple[str | None, str]] = [
 ]
 
 
-# --- input constraints AWS checks server-side ------------------------------------------------------
+# --- every SageMaker and Scheduler request checked against botocore's service model -----------------
+#
+# AWS checks each request against its API model's constraints (required, enum, length, range, pattern)
+# before acting, and answers HTTP 400 ValidationException with one message listing every violation:
+# "2 validation errors detected: Value 'x' at 'notebookInstanceName' failed to satisfy constraint: Member
+# must satisfy regular expression pattern: ...; ..." (the API references' Common Errors:
+# https://docs.aws.amazon.com/sagemaker/latest/APIReference/CommonErrors.html,
+# https://docs.aws.amazon.com/scheduler/latest/APIReference/CommonErrors.html). botocore ships the same
+# model but checks only types, required members and minima on the client, so a request AWS refuses would
+# pass. The sandbox checks every request of these services before moto (or the sandbox) handles it.
+
+VALIDATED_SERVICES = ("sagemaker", "scheduler")  # botocore service names
+_MAX_REPORTED = 10  # AWS lists at most this many violations in one message
+
 
 @cache
-def _sagemaker_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model("sagemaker")
+def _service_model(service: str) -> ServiceModel:
+    return botocore.session.get_session().get_service_model(service)
 
 
 @cache
@@ -85,43 +101,123 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
         return None
 
 
-def _constraint_errors(path: str, value: Any, shape: Shape) -> list[str]:
-    """AWS's wording for each constraint value breaks, at path (lowerCamelCase, dotted into structures)."""
-    meta, where = shape.metadata, f"Value '{value}' at '{path}' failed to satisfy constraint: Member must"
-    if isinstance(shape, StructureShape) and isinstance(value, dict):
-        return [error for name, member in shape.members.items() if value.get(name) is not None
-                for error in _constraint_errors(f"{path}.{name[0].lower()}{name[1:]}", value[name], member)]
-    if shape.type_name == "string" and isinstance(value, str):
+def _shown(value: Any) -> str:
+    """A value as AWS's (Java) messages print it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_shown(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}={_shown(item)}" for key, item in value.items()) + "}"
+    return str(value)
+
+
+def _scalar_violations(value: Any, shape: Shape) -> list[str]:
+    """What `value` breaks of its own shape's constraints, each as 'Member must ...'."""
+    meta, kind, found = shape.metadata, shape.type_name, []
+    if kind == "string" and isinstance(value, str):
         if "enum" in meta and value not in meta["enum"]:
-            return [f"{where} satisfy enum value set: [{', '.join(meta['enum'])}]"]
+            found.append(f"Member must satisfy enum value set: [{', '.join(meta['enum'])}]")
+        if "min" in meta and len(value) < meta["min"]:
+            found.append(f"Member must have length greater than or equal to {meta['min']}")
         if "max" in meta and len(value) > meta["max"]:
-            return [f"{where} have length less than or equal to {meta['max']}"]
+            found.append(f"Member must have length less than or equal to {meta['max']}")
         pattern = _compiled(meta["pattern"]) if "pattern" in meta else None
         if pattern and not pattern.fullmatch(value):
-            return [f"{where} satisfy regular expression pattern: {meta['pattern']}"]
-    elif shape.type_name in ("integer", "long") and isinstance(value, int):
+            found.append(f"Member must satisfy regular expression pattern: {meta['pattern']}")
+    elif kind in ("integer", "long", "float", "double") and isinstance(value, int | float) \
+            and not isinstance(value, bool):
         if "min" in meta and value < meta["min"]:
-            return [f"{where} have value greater than or equal to {meta['min']}"]
+            found.append(f"Member must have value greater than or equal to {meta['min']}")
         if "max" in meta and value > meta["max"]:
-            return [f"{where} have value less than or equal to {meta['max']}"]
-    elif shape.type_name == "list" and isinstance(value, list) and "max" in meta and len(value) > meta["max"]:
-        return [f"{where} have length less than or equal to {meta['max']}"]
-    return []
+            found.append(f"Member must have value less than or equal to {meta['max']}")
+    elif kind in ("list", "map", "blob") and isinstance(value, list | dict | str | bytes):
+        if "min" in meta and len(value) < meta["min"]:
+            found.append(f"Member must have length greater than or equal to {meta['min']}")
+        if "max" in meta and len(value) > meta["max"]:
+            found.append(f"Member must have length less than or equal to {meta['max']}")
+    return found
 
 
-def _validate_input(operation: str, params: dict[str, Any]) -> None:
-    """Reject what AWS rejects but botocore does not check client-side (enums, patterns, maxima).
+def model_violations(value: Any, shape: Shape, path: str = "") -> list[str]:
+    """Every constraint of shape (and of the shapes it holds) that value breaks, in AWS's words.
 
-    botocore validates types, required members and minima only; AWS answers the rest with one
-    ValidationException listing every violation, in this format. List items are not descended into.
+    Paths are as AWS writes them: lowerCamelCase members dotted into structures, list items as
+    `member.N.member` (1-based), map entries by key. Sensitive values are not repeated in the message.
     """
-    shape = _sagemaker_model().operation_model(operation).input_shape
-    errors = [error for name, member in (shape.members.items() if shape else ())
-              if params.get(name) is not None
-              for error in _constraint_errors(f"{name[0].lower()}{name[1:]}", params[name], member)]
-    if errors:
-        plural = "s" if len(errors) > 1 else ""
-        raise ValidationError(f"{len(errors)} validation error{plural} detected: {'; '.join(errors)}")
+    errors: list[str] = []
+    if value is None:
+        return errors
+    shown = "Value" if shape.metadata.get("sensitive") else f"Value '{_shown(value)}'"
+    errors += [f"{shown} at '{path}' failed to satisfy constraint: {violation}"
+               for violation in _scalar_violations(value, shape)]
+    if isinstance(shape, StructureShape) and isinstance(value, dict):
+        for name, member in shape.members.items():
+            member_path = f"{path}.{name[0].lower()}{name[1:]}" if path else f"{name[0].lower()}{name[1:]}"
+            if value.get(name) is None:
+                if name in shape.required_members:
+                    errors.append(f"Value null at '{member_path}' failed to satisfy constraint: Member must "
+                                  "not be null")
+                continue
+            errors += model_violations(value[name], member, member_path)
+    elif shape.type_name == "list" and isinstance(value, list):
+        member = cast(Any, shape).member
+        for index, item in enumerate(value, 1):
+            errors += model_violations(item, member, f"{path}.{index}.member")
+    elif shape.type_name == "map" and isinstance(value, dict):
+        key_shape, value_shape = cast(Any, shape).key, cast(Any, shape).value
+        for key, item in value.items():
+            key_errors = _scalar_violations(key, key_shape)
+            if key_errors:
+                errors.append(f"Value '{_shown(value)}' at '{path}' failed to satisfy constraint: Map keys "
+                              f"must satisfy constraint: [{', '.join(key_errors)}]")
+            errors += model_violations(item, value_shape, f"{path}.{key}")
+    return errors
+
+
+def validation_message(service: str, operation: str, params: dict[str, Any]) -> str | None:
+    """AWS's ValidationException message for a request that breaks its model, or None when it is valid
+    (or the operation is unknown to botocore: moto answers that itself)."""
+    model = _service_model(service)
+    if operation not in model.operation_names:
+        return None
+    shape = model.operation_model(operation).input_shape
+    errors = model_violations(params, shape) if shape is not None else []
+    if not errors:
+        return None
+    listed = errors[:_MAX_REPORTED]
+    plural = "s" if len(errors) > 1 else ""
+    return f"{len(errors)} validation error{plural} detected: {'; '.join(listed)}"
+
+
+def _request_params(response: Any, service: str, operation: str) -> dict[str, Any]:
+    """The request's input members, parsed from the wire by moto's protocol parser (URI, query string,
+    headers and body alike, as botocore's model places them)."""
+    model = get_service_model(service)  # moto's own copy of the model, which its parsers take
+    request = response.normalized_request
+    parser = PROTOCOL_PARSERS[determine_request_protocol(model, request.content_type)](
+        model.operation_model(operation), map_type=response.PROTOCOL_PARSER_MAP_TYPE)
+    return dict(parser.parse({"method": request.method, "values": request.values, "headers": request.headers,
+                              "body": request.data, "url_path": request.path,
+                              "url_params": response.uri_match}))
+
+
+_moto_call_action = BaseResponse.call_action
+
+
+def _validated_call_action(response: Any) -> Any:
+    """moto's call_action, after the request is checked against the service model (installed on the
+    response classes of VALIDATED_SERVICES by patch_moto())."""
+    service = response.boto3_service_name
+    operation = response._get_action()
+    message = None
+    if operation and operation in _service_model(service).operation_names:
+        message = validation_message(service, operation, _request_params(response, service, operation))
+    if message is None:
+        return _moto_call_action(response)
+    body = json.dumps({"__type": "ValidationException", "message": message})
+    return 400, {"x-amzn-ErrorType": "ValidationException", "Content-Type": "application/x-amz-json-1.1",
+                 "x-amzn-RequestId": str(uuid.uuid4())}, body
 
 
 # --- notebook instance status through moto's state manager ----------------------------------------
@@ -168,7 +264,8 @@ def _notebook_stop(notebook: FakeSagemakerNotebookInstance) -> None:
 
 
 def _instance_type_checked_against_model(notebook: FakeSagemakerNotebookInstance, instance_type: str) -> None:
-    """moto's own list of instance types is a subset of AWS's; _validate_input() checks the real enum."""
+    """moto's own list of instance types is a subset of AWS's; every request is checked against the real
+    enum (model_violations)."""
 
 
 _moto_notebook_to_dict = FakeSagemakerNotebookInstance.to_dict
@@ -787,14 +884,13 @@ class _SageMakerResponseExtensions(SageMakerResponse):
     def _sagelab_backend(self) -> _SageMakerBackendExtensions:
         return cast(_SageMakerBackendExtensions, self.sagemaker_backend)
 
-    def _validated_params(self) -> dict[str, Any]:
-        params = dict(self.params or {})
-        _validate_input(self._get_action(), params)
-        return params
+    def _params(self) -> dict[str, Any]:
+        """The request's members (checked against botocore's model before any handler runs)."""
+        return dict(self.params or {})
 
     def create_notebook_instance(self) -> ActionResult:
         """moto's create, plus the fields it drops and the defaults AWS fills in."""
-        params = self._validated_params()
+        params = self._params()
         result = self._moto_create_notebook_instance()
         notebook = self._sagelab_backend.notebook_instances[params["NotebookInstanceName"]]
         notebook.root_access = params.get("RootAccess") or "Enabled"
@@ -807,12 +903,12 @@ class _SageMakerResponseExtensions(SageMakerResponse):
         return result
 
     def update_notebook_instance(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         self._sagelab_backend.update_notebook_instance(params.pop("NotebookInstanceName"), params)
         return EmptyResult()
 
     def list_notebook_instance_lifecycle_configs(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         configs, next_token = self._sagelab_backend.list_notebook_instance_lifecycle_configs(
             **_list_filters(params))
         summaries = [{"NotebookInstanceLifecycleConfigName": c.notebook_instance_lifecycle_config_name,
@@ -821,62 +917,62 @@ class _SageMakerResponseExtensions(SageMakerResponse):
         return ActionResult({"NotebookInstanceLifecycleConfigs": summaries, "NextToken": next_token})
 
     def update_notebook_instance_lifecycle_config(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         self._sagelab_backend.update_notebook_instance_lifecycle_config(
             params["NotebookInstanceLifecycleConfigName"], params.get("OnCreate"), params.get("OnStart"))
         return EmptyResult()
 
     def create_presigned_notebook_instance_url(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         url = self._sagelab_backend.create_presigned_notebook_instance_url(params["NotebookInstanceName"])
         return ActionResult({"AuthorizedUrl": url})
 
     def create_code_repository(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         repository = self._sagelab_backend.create_code_repository(
             params["CodeRepositoryName"], params["GitConfig"], params.get("Tags"))
         return ActionResult({"CodeRepositoryArn": repository.arn})
 
     def describe_code_repository(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         repository = self._sagelab_backend.describe_code_repository(params["CodeRepositoryName"])
         return ActionResult(repository.describe())
 
     def list_code_repositories(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         repositories, next_token = self._sagelab_backend.list_code_repositories(**_list_filters(params))
         return ActionResult({"CodeRepositorySummaryList": [r.describe() for r in repositories],
                              "NextToken": next_token})
 
     def update_code_repository(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         repository = self._sagelab_backend.update_code_repository(params["CodeRepositoryName"],
                                                                   params.get("GitConfig"))
         return ActionResult({"CodeRepositoryArn": repository.arn})
 
     def delete_code_repository(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         self._sagelab_backend.delete_code_repository(params["CodeRepositoryName"])
         return EmptyResult()
 
     def update_domain(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         domain = self._sagelab_backend.update_domain(params["DomainId"], params)
         return ActionResult({"DomainArn": domain.arn})
 
     def create_user_profile(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         profile = self._sagelab_backend.create_user_profile(params["DomainId"], params["UserProfileName"],
                                                             params)
         return ActionResult({"UserProfileArn": profile.arn})
 
     def describe_user_profile(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         profile = self._sagelab_backend.describe_user_profile(params["DomainId"], params["UserProfileName"])
         return ActionResult(profile.describe())
 
     def list_user_profiles(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         profiles, next_token = self._sagelab_backend.list_user_profiles(
             domain_id_equals=params.get("DomainIdEquals"),
             name_contains=params.get("UserProfileNameContains"),
@@ -886,52 +982,52 @@ class _SageMakerResponseExtensions(SageMakerResponse):
         return ActionResult({"UserProfiles": [p.summary() for p in profiles], "NextToken": next_token})
 
     def update_user_profile(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         profile = self._sagelab_backend.update_user_profile(params["DomainId"], params["UserProfileName"],
                                                             params.get("UserSettings"))
         return ActionResult({"UserProfileArn": profile.arn})
 
     def delete_user_profile(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         self._sagelab_backend.delete_user_profile(params["DomainId"], params["UserProfileName"])
         return EmptyResult()
 
     def create_app(self) -> ActionResult:
-        app = self._sagelab_backend.create_app(self._validated_params())
+        app = self._sagelab_backend.create_app(self._params())
         return ActionResult({"AppArn": app.arn})
 
     def describe_app(self) -> ActionResult:
-        return ActionResult(self._sagelab_backend.describe_app(self._validated_params()).describe())
+        return ActionResult(self._sagelab_backend.describe_app(self._params()).describe())
 
     def delete_app(self) -> ActionResult:
-        self._sagelab_backend.delete_app(self._validated_params())
+        self._sagelab_backend.delete_app(self._params())
         return EmptyResult()
 
     def list_apps(self) -> ActionResult:
-        apps = self._sagelab_backend.list_apps(self._validated_params())
+        apps = self._sagelab_backend.list_apps(self._params())
         return ActionResult({"Apps": [app.summary() for app in apps]})
 
     def create_space(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         space = self._sagelab_backend.create_space(params["DomainId"], params)
         return ActionResult({"SpaceArn": space.arn})
 
     def describe_space(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         return ActionResult(self._sagelab_backend._space(params["DomainId"], params["SpaceName"]).describe())
 
     def delete_space(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         self._sagelab_backend.delete_space(params["DomainId"], params["SpaceName"])
         return EmptyResult()
 
     def list_spaces(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         spaces = self._sagelab_backend.list_spaces(params.get("DomainIdEquals"))
         return ActionResult({"Spaces": [space.summary() for space in spaces]})
 
     def create_presigned_domain_url(self) -> ActionResult:
-        params = self._validated_params()
+        params = self._params()
         url = self._sagelab_backend.create_presigned_domain_url(params["DomainId"], params["UserProfileName"])
         return ActionResult({"AuthorizedUrl": url})
 
@@ -980,6 +1076,8 @@ def patch_moto() -> None:
         _copy_members(_SageMakerResponseExtensions, SageMakerResponse)
         _copy_members(_IamResponseExtensions, IamResponse)
         _copy_members(_SageMakerBackendExtensions, SageMakerModelBackend)
+        for response_class in (SageMakerResponse, EventBridgeSchedulerResponse):
+            cast(Any, response_class).call_action = _validated_call_action
         cast(Any, SageMakerModelBackend)._sagelab_patched = True
 
 

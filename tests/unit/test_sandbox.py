@@ -470,6 +470,81 @@ def test_update_domain_merges_settings(sm):
     assert "at 'appNetworkAccessType'" in aws_error(excinfo)[1]
 
 
+# --- every SageMaker and Scheduler request against botocore's service model -------------------------------
+
+def unvalidated(endpoint_url: str, service: str) -> Any:
+    """A client that sends what it is given: botocore's own checks (required members, types, minima) off."""
+    return boto3.client(service, endpoint_url=endpoint_url, region_name=sandbox_module.SANDBOX_REGION,
+                        aws_access_key_id="testing", aws_secret_access_key="testing",
+                        config=Config(retries={"mode": "standard", "total_max_attempts": 1},
+                                      parameter_validation=False))
+
+
+MUST = "failed to satisfy constraint: Member must"
+
+
+def test_moto_handled_sagemaker_calls_are_checked_against_the_model(sandbox, sm):
+    """moto's own CreateNotebookInstanceLifecycleConfig and CreateDomain accept what AWS refuses; the
+    sandbox answers as AWS does, naming each member and constraint, and nothing is made."""
+    bad = "bad_name!"
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=bad,
+                                                     OnStart=[{"Content": "x" * 16385}])
+    code, message = aws_error(excinfo)
+    assert code == "ValidationException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert message.startswith("2 validation errors detected: "), message
+    assert f"Value '{bad}' at 'notebookInstanceLifecycleConfigName' {MUST} satisfy regular expression " \
+        "pattern: [a-zA-Z0-9](-*[a-zA-Z0-9])*" in message
+    assert f"at 'onStart.1.member.content' {MUST} have length less than or equal to 16384" in message
+    names = [c["NotebookInstanceLifecycleConfigName"]
+             for c in sm.list_notebook_instance_lifecycle_configs()["NotebookInstanceLifecycleConfigs"]]
+    assert bad not in names
+
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_domain(DomainName=unique("studio"), AuthMode="LDAP", VpcId="vpc-1", SubnetIds=["subnet-1"],
+                         DefaultUserSettings={"ExecutionRole": ROLE},
+                         Tags=[{"Key": "k" * 129, "Value": "v"}])
+    message = aws_error(excinfo)[1]
+    assert message.startswith("2 validation errors detected: "), message
+    assert f"Value 'LDAP' at 'authMode' {MUST} satisfy enum value set: [SSO, IAM]" in message
+    assert f"at 'tags.1.member.key' {MUST} have length less than or equal to 128" in message
+
+
+def test_required_members_and_minima_are_checked_even_when_the_client_does_not(sandbox):
+    sm = unvalidated(sandbox.endpoint_url, "sagemaker")
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_notebook_instance(NotebookInstanceName=unique("nb"), InstanceType="ml.t3.medium",
+                                    VolumeSizeInGB=1, DefaultCodeRepository="")
+    code, message = aws_error(excinfo)
+    assert code == "ValidationException"
+    assert f"Value null at 'roleArn' {MUST} not be null" in message
+    assert f"Value '' at 'defaultCodeRepository' {MUST} have length greater than or equal to 1" in message
+    assert f"Value '1' at 'volumeSizeInGB' {MUST} have value greater than or equal to 5" in message
+
+
+def test_scheduler_requests_are_checked_against_the_model(sandbox):
+    """moto's Scheduler accepts any name, expression length or state; AWS does not."""
+    scheduler = aws(sandbox.endpoint_url, "scheduler")
+    target = {"Arn": f"arn:aws:sagemaker:eu-west-1:{ACCOUNT}:notebook-instance/x", "RoleArn": ROLE}
+    with pytest.raises(ClientError) as excinfo:
+        scheduler.create_schedule(Name="bad name", ScheduleExpression="cron(0 20 * * ? *)" + " " * 256,
+                                  FlexibleTimeWindow={"Mode": "OFF"}, Target=target, State="PAUSED")
+    code, message = aws_error(excinfo)
+    assert code == "ValidationException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert message.startswith("3 validation errors detected: "), message
+    assert f"Value 'bad name' at 'name' {MUST} satisfy regular expression pattern: ^[0-9a-zA-Z-_.]+$" \
+        in message
+    assert f"at 'scheduleExpression' {MUST} have length less than or equal to 256" in message
+    assert f"Value 'PAUSED' at 'state' {MUST} satisfy enum value set: [ENABLED, DISABLED]" in message
+    assert "bad name" not in [s["Name"] for s in scheduler.list_schedules()["Schedules"]]
+    with pytest.raises(ClientError) as excinfo:  # a member in the URI's query string
+        scheduler.get_schedule(Name="x", GroupName="no group")
+    message = aws_error(excinfo)[1]
+    assert f"Value 'no group' at 'groupName' {MUST} satisfy regular expression pattern" in message
+
+
 # --- fault injection -------------------------------------------------------------------------------------
 
 def test_injected_throttling_is_retried_by_botocore_then_succeeds(sandbox):
