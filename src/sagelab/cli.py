@@ -48,6 +48,13 @@ class _Parser(argparse.ArgumentParser):
         self.exit(report.EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _port(value: str) -> int:
+    """A TCP port the sandbox can listen on (it took any free port for 99999, saying nothing)."""
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a TCP port; allowed: 1 to 65535")
+    return int(value)
+
+
 def _region(value: str) -> str:
     """--region: a usage error unless it is shaped like an AWS region name."""
     if not REGION_RE.match(value):
@@ -254,7 +261,7 @@ def _add_sandbox_parser(sub: Any) -> None:
     actions = parser.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION",
                                     parser_class=_Parser)
     start = actions.add_parser("start", help="start it in the background (or show the one running)")
-    start.add_argument("--port", type=int, help="TCP port on 127.0.0.1 (default: any free port)")
+    start.add_argument("--port", type=_port, help="TCP port on 127.0.0.1, 1-65535 (default: any free port)")
     actions.add_parser("stop", help="stop it")
     status = actions.add_parser("status", help="show it; exit 1 when none is running")
     status.add_argument("--json", action="store_true", help="print one JSON document")

@@ -245,6 +245,25 @@ def test_python_older_than_the_sdk_supports_is_refused(tmp_path):
     assert not (tmp_path / "workdir").exists()
 
 
+def test_an_interpreter_that_does_not_exist_is_refused_before_any_install(tmp_path):
+    """python3.99 is no package the python role could install: it ran the become package task and ended in
+    "Error executing command."; now the preflight names the variable, and no role task runs."""
+    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"),
+                                             "python_interpreter": "python3.99"},
+                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
+    assert res.rc == 2
+    msgs = res.failure_messages()
+    assert len(msgs) == 1, msgs
+    assert msgs[0].startswith("python_interpreter: 'python3.99' does not exist on localhost (not a command "
+                              "on PATH, not a file that runs)"), msgs
+    assert "allowed: an interpreter that exists" in msgs[0] and "Error executing command" not in msgs[0]
+    ran = res.ran_tasks()
+    assert "Ensure the interpreter and venv support are installed (distro packages, become only here)" \
+        not in ran, ran
+    assert res.stats["localhost"]["changed"] == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
 def test_a_path_that_is_not_a_venv_is_refused(tmp_path):
     target = tmp_path / "workdir" / "sagemaker"
     target.mkdir(parents=True)

@@ -523,3 +523,12 @@ def test_an_unreadable_inventory_is_an_error_that_says_so(capsys, tmp_path):
     assert main(["validate", "-i", str(inventory)]) == 1
     assert (f"sagelab: error: no host matched: the inventory {inventory} could not be read as an inventory"
             in capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "http"])
+def test_sandbox_start_refuses_a_port_that_cannot_be(port, capsys, tmp_path, monkeypatch):
+    """It took any free port for --port 99999, saying nothing."""
+    monkeypatch.setenv("SAGELAB_SANDBOX_HOME", str(tmp_path))
+    assert main(["sandbox", "start", "--port", port]) == 2  # a usage error
+    assert f"argument --port: '{port}' is not a TCP port; allowed: 1 to 65535" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # no sandbox started, none recorded
