@@ -466,6 +466,17 @@ def _aws_steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list
                       studio_retain_home_efs=not delete_data)], target
 
 
+def _hand_over(done: dict[str, dict[str, Any]], step: Step) -> None:
+    """`sagelab up`: the workstation gets what the AWS side made for the SDK's config (the project bucket,
+    the execution role), unless the user's -e names them."""
+    if step.name != "workstation" or "aws_access" not in done:
+        return
+    made = report.aws_summary_resources(done["aws_access"])
+    for var, key in (("sagelab_bucket_name", "bucket"), ("sagelab_execution_role_arn", "execution_role")):
+        if made.get(key) and var not in step.request.vars:
+            step.request.vars[var] = made[key]
+
+
 def _steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Step], AwsTarget | None]:
     if args.command == "up":
         return _up_steps(args, home, err)
@@ -639,6 +650,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         done: dict[str, dict[str, Any]] = {}
         results: list[PlaybookResult] = []
         for step in steps:  # stop at the first step that does not succeed
+            _hand_over(done, step)
             results.append(_run(step.request, home, args, err))
             result = results[-1]
             doc = report.build_document(result)

@@ -64,6 +64,11 @@ def _read_json(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def aws_summary_resources(step: dict[str, Any]) -> dict[str, Any]:
+    """What one AWS playbook run says it made (reports/aws/summary.json in its artifacts)."""
+    return _read_json(Path(step["artifacts"]) / "reports" / "aws" / "summary.json")
+
+
 def aws_summary(target: Any, steps: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The AWS side of `sagelab up`, `studio` and `down`: where it went, what each AWS playbook run did,
     what it made (reports/aws/summary.json) or removed (reports/aws/teardown.json)."""
@@ -77,7 +82,7 @@ def aws_summary(target: Any, steps: dict[str, dict[str, Any]]) -> dict[str, Any]
         summary[name] = {"status": step["status"], "changed": sum(h["changed"] for h in hosts),
                          "failed": any(h["failed"] or h["unreachable"] for h in hosts)}
         written = Path(step["artifacts"]) / "reports" / "aws"
-        summary.setdefault("resources", {}).update(_read_json(written / "summary.json"))
+        summary.setdefault("resources", {}).update(aws_summary_resources(step))
         if name == "down":
             summary["teardown"] = _read_json(written / "teardown.json")
     return redact_data(summary)
