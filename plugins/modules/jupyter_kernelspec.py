@@ -50,14 +50,24 @@ options:
     description:
       - Where the kernel spec lives.
       - V(user) is C($JUPYTER_DATA_DIR/kernels) when E(JUPYTER_DATA_DIR) is set, else
-        C($XDG_DATA_HOME/jupyter/kernels), else C(~/.local/share/jupyter/kernels)
-        (as C(jupyter_core) does on Linux).
+        C($XDG_DATA_HOME/jupyter/kernels), else C(<home>/.local/share/jupyter/kernels)
+        (as C(jupyter_core) does on Linux), where C(<home>) is O(home), else E(HOME).
       - V(sys_prefix) is the environment's own C(<sys.prefix>/share/jupyter/kernels),
         found by running O(python).
       - Ignored when O(kernels_dir) is set.
     type: str
     choices: [user, sys_prefix]
     default: user
+  home:
+    description:
+      - The home folder whose Jupyter data directory receives a V(user) kernel, so the kernel lands in
+        the same home as the environment and the AWS CLI profile even where E(HOME) names another one
+        (C(sudo -E), CI containers, service accounts).
+      - Defaults to E(HOME) of the module's process.
+      - Jupyter must then run with this home too (E(HOME) set to it), as it does for the account whose
+        home it is.
+    type: path
+    version_added: 0.1.0
   kernels_dir:
     description:
       - Directory holding kernel directories; overrides O(scope).
@@ -293,11 +303,12 @@ def probe_python(module, python, need_ipykernel):
     return info
 
 
-def user_kernels_dir():
+def user_kernels_dir(home=None):
+    """Jupyter's user kernel folder as jupyter_core finds it on Linux when HOME is home (default $HOME)."""
     data = os.environ.get("JUPYTER_DATA_DIR")
     if data:
         return os.path.join(os.path.expanduser(data), "kernels")
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.expanduser("~/.local/share")
+    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(home or os.path.expanduser("~"), ".local", "share")
     return os.path.join(xdg, "jupyter", "kernels")
 
 
@@ -442,6 +453,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             scope=dict(type="str", default="user", choices=["user", "sys_prefix"]),
             kernels_dir=dict(type="path"),
+            home=dict(type="path"),
             env=dict(type="dict"),
             metadata=dict(type="dict", default={"debugger": True}),
             language=dict(type="str", default="python"),
@@ -470,7 +482,7 @@ def main():
     elif params["scope"] == "sys_prefix":
         kernels_dir = os.path.join(info["prefix"], "share", "jupyter", "kernels")
     else:
-        kernels_dir = user_kernels_dir()
+        kernels_dir = user_kernels_dir(params["home"])
     kernel_dir = os.path.join(kernels_dir, params["name"])
 
     if params["state"] == "present":

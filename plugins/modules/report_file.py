@@ -61,7 +61,7 @@ author:
 EXAMPLES = r"""
 - name: Write this host's validation report on the control node
   sagelab.sagemaker.report_file:
-    dir: "{{ playbook_dir }}/../.sagelab/reports"
+    dir: "{{ sagelab_state_dir | default(none) | sagelab.sagemaker.state_dir('reports') }}"
     name: "{{ inventory_hostname }}"
     data: "{{ sagelab_validation }}"
 
@@ -79,5 +79,5 @@ path:
   description: The file written on the control node.
   returned: success
   type: str
-  sample: /home/ops/sagelab/.sagelab/reports/lab1-ws01.json
+  sample: /home/ops/.local/state/sagelab/reports/lab1-ws01.json
 """

@@ -9,7 +9,7 @@ import shlex
 import sys
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -150,7 +150,10 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
             playbook=_absolute(str(request.playbook)),
             inventory=[_absolute(i) if Path(i).expanduser().exists() else i for i in inventories],
             limit=request.limit,
-            cmdline=build_cmdline(request),
+            # the roles' controller-side outputs (delivered keys, caches, locks) default to the CLI's
+            # state folder; a -e sagelab_state_dir=... of the user's wins
+            cmdline=build_cmdline(replace(request, vars={"sagelab_state_dir": str(home / ".sagelab"),
+                                                         **request.vars})),
             # last on the command line: where this run's reports go is the CLI's, whatever -e says
             extravars={"validate_report_dir": str(report_dir)},
             envvars={

@@ -45,6 +45,7 @@ def image_vars(tmp_path_factory):
     yield {
         "lab_image_name": NAME, "lab_image_base": BASE, "lab_image_build_container": BUILDER,
         "lab_image_lock_dir": str(tmp_path_factory.mktemp("locks")),
+        "sagelab_state_dir": str(REPO / ".sagelab"),  # the check container's report: read below
         "lab_image_volumes": ["/etc/ssl/certs/ca-certificates.crt:/etc/host-ca.crt:ro",
                               f"{cache}:/var/cache/sagelab"],
         "lab_image_env": {"SSL_CERT_FILE": "/etc/host-ca.crt", "PIP_CERT": "/etc/host-ca.crt",

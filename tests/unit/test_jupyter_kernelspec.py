@@ -166,6 +166,23 @@ def test_user_scope_honours_xdg_data_home(envs, tmp_path):
     assert not xdg.exists()
 
 
+def test_user_scope_goes_to_the_named_home_not_HOME(envs, tmp_path):
+    """home: the kernel goes beside the environment and the AWS profile even where $HOME is another
+    folder (sudo -E, CI containers); Jupyter run with that home lists it."""
+    home, other = tmp_path / "account", tmp_path / "other"
+    args = {"name": "sm-home", "python": str(envs["kernel"]), "home": str(home)}
+    res = run_module(args, env={"HOME": str(other)})
+    kernel_dir = home / ".local" / "share" / "jupyter" / "kernels" / "sm-home"
+    assert res["changed"] is True and res["kernel"]["resource_dir"] == str(kernel_dir)
+    assert (kernel_dir / "kernel.json").is_file() and not (other / ".local" / "share" / "jupyter").exists()
+    assert run_module(args, env={"HOME": str(other)})["changed"] is False
+    jupyter = envs["kernel"].with_name("jupyter")
+    env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_DATA_DIR", "XDG_DATA_HOME")}
+    listed = subprocess.run([str(jupyter), "kernelspec", "list", "--json"], env={**env, "HOME": str(home)},
+                            capture_output=True, text=True, check=True)
+    assert json.loads(listed.stdout)["kernelspecs"]["sm-home"]["resource_dir"] == str(kernel_dir)
+
+
 def test_sys_prefix_scope(envs, tmp_path):
     res = run_module({"name": "sm-prefix", "python": str(envs["kernel"]), "scope": "sys_prefix"}, check=True)
     assert res["changed"] is True
