@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import os
 import re
 import sys
@@ -498,8 +499,33 @@ def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Co
     return result
 
 
-def _print_link(args: argparse.Namespace, out: Console, doc: dict[str, Any]) -> int:
-    """`studio open` and `notebook open`: the link alone on stdout, or with --json the whole document."""
+def local_jupyterlab(home: Path | None = None) -> str:
+    """The command that opens this workstation's own JupyterLab: the environment the last passing
+    workstation run stamped (the validate role's default stamp), else the book's ~/workdir/sagemaker."""
+    home = home or Path.home()
+    env = home / "workdir" / "sagemaker"
+    try:
+        stamped = json.loads((home / ".cache" / "sagelab" / "converged.json").read_text()).get("env")
+        env = Path(stamped) if stamped else env
+    except (OSError, ValueError, AttributeError):
+        pass
+    return f"{env}/bin/jupyter lab"
+
+
+def _print_link(args: argparse.Namespace, target: AwsTarget, out: Console, err: Console,
+                doc: dict[str, Any]) -> int:
+    """`studio open` and `notebook open`: the link alone on stdout, or with --json the whole document. A
+    sandbox's link names a real-AWS host with nothing behind it: it says so, on stderr, and which local
+    JupyterLab does open."""
+    if target.kind == "sandbox":
+        host = urlsplit(doc["url"]).hostname or "?"
+        lab = local_jupyterlab()
+        doc = {**doc, "opens": False, "local_jupyterlab": lab,
+               "note": (f"this link cannot open: it comes from the embedded sandbox, and {host} is a "
+                        "real-AWS hostname with no SageMaker behind it (the sandbox runs no JupyterLab). "
+                        f"This workstation's own JupyterLab opens: {lab}, then pick the kernel "
+                        "\"Python (sagemaker)\"")}
+        err.print(f"sagelab: note: {doc['note']}.", markup=False, highlight=False, soft_wrap=True)
     if args.json:
         report.print_json(doc, out)
     else:
@@ -507,7 +533,7 @@ def _print_link(args: argparse.Namespace, out: Console, doc: dict[str, Any]) -> 
     return report.EXIT_OK
 
 
-def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> int:
+def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console, err: Console) -> int:
     """A presigned URL straight from boto3: it never passes through Ansible, so never lands in the
     runner's artifacts or a log. Printed on stdout only."""
     from sagelab import cost
@@ -527,10 +553,11 @@ def _studio_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> i
     user = args.user or resource_name(local_user())
     url = sm.create_presigned_domain_url(DomainId=named[0]["DomainId"], UserProfileName=user,
                                          ExpiresInSeconds=300)["AuthorizedUrl"]
-    return _print_link(args, out, {"domain_id": named[0]["DomainId"], "user_profile": user, "url": url})
+    return _print_link(args, target, out, err,
+                       {"domain_id": named[0]["DomainId"], "user_profile": user, "url": url})
 
 
-def _notebook_open(args: argparse.Namespace, target: AwsTarget, out: Console) -> int:
+def _notebook_open(args: argparse.Namespace, target: AwsTarget, out: Console, err: Console) -> int:
     """A presigned JupyterLab URL straight from boto3, as `studio open`: on stdout only, never through
     Ansible. Only an InService instance can be opened: anything else is an error that says what to do."""
     from sagelab import cost
@@ -553,7 +580,7 @@ def _notebook_open(args: argparse.Namespace, target: AwsTarget, out: Console) ->
     parts = urlsplit(url)  # view=lab opens JupyterLab, not the classic Jupyter page (as the console does)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "view"]
     url = urlunsplit(parts._replace(query=urlencode([*query, ("view", "lab")])))
-    return _print_link(args, out, {"notebook_instance": name, "status": status, "url": url})
+    return _print_link(args, target, out, err, {"notebook_instance": name, "status": status, "url": url})
 
 
 def _cost(args: argparse.Namespace, home: Path, target: AwsTarget, out: Console) -> int:
@@ -578,7 +605,7 @@ def _direct(args: argparse.Namespace, home: Path, out: Console, err: Console) ->
         if args.command == "cost":
             return _cost(args, home, target, out)
         opener = _studio_open if args.command == "studio" else _notebook_open
-        return opener(args, target, out)
+        return opener(args, target, out, err)
     except ValueError as exc:  # bad options, a price table that lacks a type (sagelab.cost.CostError)
         err.print(f"sagelab: error: {exc}", markup=False, highlight=False, soft_wrap=True)
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:

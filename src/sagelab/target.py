@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_REGION = "eu-west-1"  # the book's region
 REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$")
@@ -61,6 +62,21 @@ def configured_profiles(environ: dict[str, str] | None = None) -> list[str]:
     return sorted(names)
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def profile_endpoint(profile: str, environ: dict[str, str] | None = None) -> str:
+    """The endpoint_url a profile sends every call to ('' for AWS itself), from the AWS CLI's config file."""
+    env = os.environ if environ is None else environ
+    parser = configparser.ConfigParser()
+    try:
+        parser.read(Path(env.get("AWS_CONFIG_FILE", "~/.aws/config")).expanduser())
+    except configparser.Error:
+        return ""
+    section = "default" if profile == "default" else f"profile {profile}"
+    return parser.get(section, "endpoint_url", fallback="").strip()
+
+
 def credentials_in_environment(environ: dict[str, str] | None = None) -> bool:
     env = os.environ if environ is None else environ
     return bool(env.get("AWS_ACCESS_KEY_ID") or env.get("AWS_PROFILE") or configured_profiles(env))
@@ -81,6 +97,16 @@ def choose(profile: str | None, region: str, environ: dict[str, str] | None = No
         if profile not in known:
             listed = ", ".join(known) or "none"
             raise ValueError(f"--profile: '{profile}' is not a configured AWS profile; configured: {listed}")
+        endpoint = profile_endpoint(profile, environ)
+        if endpoint and (urlsplit(endpoint).hostname or "") in LOOPBACK:
+            # the profile sagelab's aws_cli role wrote for the sandbox: no AWS account behind it
+            return AwsTarget("sandbox", region, reason=(
+                f"--profile {profile} is sagelab's sandbox profile (its endpoint_url {endpoint} is this "
+                "machine, not an AWS account), so the embedded sandbox is used instead"))
+        if endpoint:
+            raise ValueError(f"--profile: '{profile}' sends every call to endpoint_url {endpoint}, not to "
+                             "AWS; allowed: a profile of a real AWS account (no endpoint_url), or no "
+                             "--profile for the embedded sandbox")
         return AwsTarget("aws", region, profile=profile, reason=f"--profile {profile}")
     if credentials_in_environment(environ):
         why = ("AWS credentials are configured, but sagelab changes a real account only when it is named "

@@ -428,7 +428,11 @@ def test_studio_cli_up_open_down(aws, sandbox, capsys, monkeypatch, repo):
 
     # open: the URL on stdout only; its token is nowhere in the runner's artifacts
     assert main(["studio", "open", "--region", CLI_REGION]) == 0
-    url = capsys.readouterr().out.strip()
+    captured = capsys.readouterr()
+    url = captured.out.strip()
+    # the sandbox's link names a real-AWS host: the CLI says it cannot open, and what does
+    assert "sagelab: note: this link cannot open: it comes from the embedded sandbox" in captured.err
+    assert "own JupyterLab opens: " in captured.err and "/bin/jupyter lab" in captured.err
     host = rf"{domain['DomainId']}\.studio\.{CLI_REGION}\.sagemaker\.aws"
     assert re.fullmatch(rf"https://{host}/auth\?token=\S+", url), url
     token = url.rpartition("token=")[2]

@@ -532,3 +532,13 @@ def test_sandbox_start_refuses_a_port_that_cannot_be(port, capsys, tmp_path, mon
     assert main(["sandbox", "start", "--port", port]) == 2  # a usage error
     assert f"argument --port: '{port}' is not a TCP port; allowed: 1 to 65535" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []  # no sandbox started, none recorded
+
+
+def test_the_local_jupyterlab_is_the_stamped_environments(tmp_path):
+    from sagelab.cli import local_jupyterlab
+
+    assert local_jupyterlab(tmp_path) == f"{tmp_path}/workdir/sagemaker/bin/jupyter lab"  # the book's
+    stamp = tmp_path / ".cache" / "sagelab" / "converged.json"
+    stamp.parent.mkdir(parents=True)
+    stamp.write_text(json.dumps({"env": "/srv/envs/conda-sagemaker"}))
+    assert local_jupyterlab(tmp_path) == "/srv/envs/conda-sagemaker/bin/jupyter lab"

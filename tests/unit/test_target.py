@@ -61,3 +61,20 @@ def test_bad_choices_are_refused(aws_files, profile, region, message):
 def test_local_user_is_a_valid_iam_name():
     assert local_user()
     assert all(c.isalnum() or c in "_+=,.@-" for c in local_user())
+
+
+def test_the_sandbox_profile_sagelab_wrote_is_not_taken_for_an_account(tmp_path):
+    """`up` writes the profile `sagemaker` with the sandbox's endpoint_url: `--profile sagemaker` later
+    must not treat it as a real account (check mode showed it would strip the endpoint)."""
+    (tmp_path / "config").write_text("[profile sagemaker]\nregion = eu-west-1\noutput = json\n"
+                                     "endpoint_url = http://127.0.0.1:40123\n"
+                                     "[profile local]\nendpoint_url = http://localstack.lab:4566\n")
+    env = {"AWS_CONFIG_FILE": str(tmp_path / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "c")}
+    target = choose("sagemaker", "eu-west-1", env)
+    assert (target.kind, target.profile, target.endpoint_url) == ("sandbox", "", "")  # started later
+    assert target.reason == ("--profile sagemaker is sagelab's sandbox profile (its endpoint_url "
+                             "http://127.0.0.1:40123 is this machine, not an AWS account), so the embedded "
+                             "sandbox is used instead")
+    with pytest.raises(ValueError, match=r"--profile: 'local' sends every call to endpoint_url "
+                                         r"http://localstack.lab:4566, not to AWS"):
+        choose("local", "eu-west-1", env)
