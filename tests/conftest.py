@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
+from tests import return_docs
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 # Test sessions run in parallel workers (pytest-xdist) that all run the CLI from this checkout: no worker
@@ -107,6 +109,8 @@ def play(tasks: list[tuple], folder: Path, env: dict | None = None) -> list[dict
     run = run_playbook(str(playbook), env=env)
     results = [task["hosts"]["localhost"] for task in run.data.get("plays", [{}])[0].get("tasks", [])]
     assert len(results) == len(tasks), run.stdout[-3000:] + run.stderr[-3000:]
+    for task, result in zip(tasks, results, strict=True):
+        _check_return_docs(task[0], result)
     return results
 
 
@@ -125,7 +129,15 @@ def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool =
     result = data["plays"][0]["tasks"][0]["hosts"]["localhost"]
     if bool(result.get("failed")) is not fails:
         pytest.fail(f"{module} {'failed' if result.get('failed') else 'succeeded'} unexpectedly: {result}")
+    _check_return_docs(module, result)
     return result
+
+
+def _check_return_docs(module: str, result: dict) -> None:
+    """Fail the test when the module returned keys its RETURN does not document (tests/return_docs.py)."""
+    missing = return_docs.undocumented(module, result)
+    if missing:
+        pytest.fail(f"{module} returned keys its RETURN does not document: {', '.join(missing)}")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Runs where boto3 is installed, usually the control node; the target is the AWS API.
 notes:
   - Throttling and transient AWS errors are retried with jittered exponential backoff; the number of
     attempts follows the AWS SDK setting C(max_attempts) (E(AWS_MAX_ATTEMPTS) or the profile's), default 10.

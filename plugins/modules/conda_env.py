@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 ---
 module: conda_env
 short_description: Ensure a conda environment with the given conda packages (and pip packages inside it)
-version_added: "0.2.0"
+version_added: "0.1.0"
 description:
   - Creates or updates the conda environment O(name) (under O(root_prefix)/envs) or O(prefix) so that it
     satisfies the conda match specs O(specs) from O(channels), then installs the PyPI requirements O(pip)
@@ -121,6 +121,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Runs on POSIX hosts (Linux, macOS).
 notes:
   - With the V(rattler) engine the module runs a short script with O(rattler_python); package files are
     cached in O(root_prefix)/pkgs.
@@ -130,7 +131,7 @@ seealso:
   - module: sagelab.sagemaker.python_packages
   - module: community.general.pipx
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -108,6 +108,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Runs on POSIX hosts (Linux, macOS).
 notes:
   - Only C(kernel.json) and the logo files C(logo-32x32.png), C(logo-64x64.png) and C(logo-svg.svg) are
     managed; other files in the kernel directory are left alone (with O(state=present)).
@@ -117,7 +118,7 @@ seealso:
     description: The kernel spec format.
     link: https://jupyter-client.readthedocs.io/en/stable/kernels.html#kernel-specs
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -107,6 +107,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Runs on POSIX hosts (Linux, macOS).
 notes:
   - Distribution names are compared normalized (PEP 503), so V(Jupyter_Client) and V(jupyter-client) are
     the same package.
@@ -119,7 +120,7 @@ seealso:
     description: The built-in module; it reports changed when pip merely re-checks a satisfied spec with
       some arguments, has no uv, and cannot tell in check mode what a spec with a version range would install.
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

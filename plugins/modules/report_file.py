@@ -48,14 +48,16 @@ attributes:
     description: Writes the report in check mode as well (it describes the run; nothing on the host changes).
   diff_mode:
     support: none
+    description: Shows no diff; the report it writes is the record of the run.
   platform:
     support: full
     platforms: posix
+    description: Writes on the control node (POSIX), whatever the target host.
   action:
     support: full
     description: Runs on the control node only.
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -67,7 +67,7 @@ notes:
 seealso:
   - module: sagelab.sagemaker.sagemaker_notebook_instance
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

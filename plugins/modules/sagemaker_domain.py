@@ -150,7 +150,7 @@ seealso:
     description: What AWS can change on an existing domain.
     link: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateDomain.html
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -30,7 +30,7 @@ extends_documentation_fragment:
 seealso:
   - module: sagelab.sagemaker.sagemaker_domain
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

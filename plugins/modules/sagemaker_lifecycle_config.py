@@ -63,7 +63,7 @@ seealso:
     description: What the scripts can do, and the samples AWS publishes.
     link: https://docs.aws.amazon.com/sagemaker/latest/dg/notebook-lifecycle-config.html
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -203,7 +203,7 @@ seealso:
     description: What AWS can change on an existing notebook instance.
     link: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateNotebookInstance.html
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""
@@ -316,6 +316,84 @@ notebook_instance:
       type: str
       returned: when the instance exists
       sample: Disabled
+    subnet_id:
+      description: The VPC subnet the instance's network interface is in.
+      type: str
+      returned: when the instance is in a VPC
+      sample: subnet-0abc1234
+    security_groups:
+      description: The VPC security group IDs.
+      type: list
+      elements: str
+      returned: when the instance is in a VPC
+      sample: [sg-0abc1234]
+    network_interface_id:
+      description: The instance's network interface in the subnet.
+      type: str
+      returned: when the instance is in a VPC
+      sample: eni-0abc1234
+    direct_internet_access:
+      description: Enabled or Disabled (internet access through SageMaker's own network).
+      type: str
+      returned: when the instance exists
+      sample: Enabled
+    kms_key_id:
+      description: The KMS key that encrypts the ML storage volume.
+      type: str
+      returned: when a key was given
+      sample: arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab
+    accelerator_types:
+      description: Elastic Inference accelerator types.
+      type: list
+      elements: str
+      returned: when the instance has accelerators
+      sample: []
+    default_code_repository:
+      description: The Git repository (URL or SageMaker code repository name) cloned as the default folder.
+      type: str
+      returned: when one is set
+      sample: https://github.com/example/notebooks.git
+    additional_code_repositories:
+      description: Further Git repositories (at most three).
+      type: list
+      elements: str
+      returned: when some are set
+      sample: [sagemaker-book-code]
+    notebook_instance_lifecycle_config_name:
+      description: The lifecycle configuration run at creation and at each start.
+      type: str
+      returned: when one is attached
+      sample: sagemaker-book-auto-stop
+    platform_identifier:
+      description: The instance's platform (operating system and JupyterLab version).
+      type: str
+      returned: when the instance exists
+      sample: notebook-al2-v2
+    instance_metadata_service_configuration:
+      description: The instance metadata service settings.
+      type: dict
+      returned: when the instance exists
+      contains:
+        minimum_instance_metadata_service_version:
+          description: The lowest IMDS version the instance accepts, C(1) or C(2).
+          type: str
+          returned: always
+          sample: "2"
+    ip_address_type:
+      description: The instance's IP address type, C(ipv4) or C(dualstack).
+      type: str
+      returned: when the instance exists
+      sample: ipv4
+    creation_time:
+      description: When the instance was created (ISO 8601).
+      type: str
+      returned: when the instance exists
+      sample: "2026-12-07T01:12:00.000000+00:00"
+    last_modified_time:
+      description: When the instance was last changed (ISO 8601).
+      type: str
+      returned: when the instance exists
+      sample: "2026-12-07T01:14:00.000000+00:00"
     tags:
       description: Tags.
       type: dict

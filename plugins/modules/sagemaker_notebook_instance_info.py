@@ -42,7 +42,7 @@ extends_documentation_fragment:
 seealso:
   - module: sagelab.sagemaker.sagemaker_notebook_instance
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -96,7 +96,7 @@ seealso:
   - module: sagelab.sagemaker.sagemaker_user_profile_info
   - module: sagelab.sagemaker.sagemaker_domain
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

@@ -33,7 +33,7 @@ extends_documentation_fragment:
 seealso:
   - module: sagelab.sagemaker.sagemaker_user_profile
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""

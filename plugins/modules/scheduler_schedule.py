@@ -140,7 +140,7 @@ seealso:
     description: Calling any AWS API action from a schedule.
     link: https://docs.aws.amazon.com/scheduler/latest/UserGuide/managing-targets-universal.html
 author:
-  - sagelab engineers
+  - sagelab engineers (@sagelab)
 """
 
 EXAMPLES = r"""
