@@ -41,3 +41,32 @@ def test_role_variables_are_documented_and_typed(role):
         assert f"`{var}`" in readme, f"{var} is not in roles/{role}/README.md"
     proc = ansible_doc("-t", "role", f"sagelab.sagemaker.{role}")
     assert proc.returncode == 0, proc.stderr
+    assert "[WARNING]" not in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_spec_defaults_are_the_real_values(role):
+    """A default in meta/argument_specs.yml is a value and the one defaults/main.yml gives; a default that
+    defaults/main.yml computes (a template) has no `default:` in the spec and is told in the description."""
+    root = REPO / "roles" / role
+    defaults = yaml.safe_load((root / "defaults" / "main.yml").read_text()) or {}
+    specs = yaml.safe_load((root / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    for entry_point, spec in specs.items():
+        assert spec.get("short_description") and spec.get("description"), f"{entry_point}: no description"
+        for var, option in (spec.get("options") or {}).items():
+            value = defaults.get(var)
+            description = option["description"]
+            if isinstance(value, str) and "{{" in value:
+                assert "default" not in option, f"{entry_point}: {var}'s default is computed: describe it"
+                assert "Default:" in (" ".join(description) if isinstance(description, list) else description)
+            elif "default" in option:
+                assert option["default"] == value, f"{entry_point}: {var}: {option['default']!r} != {value!r}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_internal_entry_points_say_so(role):
+    path = REPO / "roles" / role / "meta" / "argument_specs.yml"
+    specs = yaml.safe_load(path.read_text())["argument_specs"]
+    for entry_point in set(specs) & {"preflight", "converged"}:
+        assert specs[entry_point]["short_description"].startswith("Internal"), entry_point
+        assert specs[entry_point]["options"] == specs["main"]["options"], entry_point
