@@ -20,7 +20,14 @@ from rich.console import Console
 from sagelab import __version__, extra_vars, fleet_report, report
 from sagelab.progress import Progress
 from sagelab.redact import redact
-from sagelab.runner import DEFAULT_INVENTORY, PlaybookRequest, PlaybookResult, project_home, run_playbook
+from sagelab.runner import (
+    DEFAULT_INVENTORY,
+    PlaybookRequest,
+    PlaybookResult,
+    project_dir,
+    project_home,
+    run_playbook,
+)
 from sagelab.target import DEFAULT_REGION, REGION_RE, AwsTarget, choose, local_user
 
 PLAYBOOKS = {"workstation": "playbooks/workstation.yml", "validate": "playbooks/validate.yml",
@@ -161,6 +168,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sagelab",
                      description="Provision and validate SageMaker workstations, with Ansible.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--project-dir", metavar="DIR",
+                        help="keep state (artifacts, sandbox, delivered keys, reports) in DIR/.sagelab "
+                             "(default: $SAGELAB_PROJECT_DIR, else the clone sagelab runs from, else "
+                             "$XDG_STATE_HOME/sagelab or ~/.local/state/sagelab)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
     for name, help_ in (
         ("workstation", "provision SageMaker workstations (playbooks/workstation.yml)"),
@@ -399,7 +410,7 @@ def _aws_target(args: argparse.Namespace, home: Path, err: Console) -> tuple[Aws
     if target.kind == "sandbox":
         from sagelab import sandbox  # imports moto: only when the sandbox is used
 
-        state = sandbox.start(_sandbox_home(home))
+        state = sandbox.start(_sandbox_home(project_dir(home, args.project_dir)))
         target = replace(target, endpoint_url=state["endpoint_url"])
         client_env = sandbox.client_env(state["endpoint_url"], target.region)
     err.print(f"AWS side: {target.describe()} — {target.reason}.", markup=False, highlight=False,
@@ -489,7 +500,7 @@ def _steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Ste
 def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Console) -> PlaybookResult:
     live = not args.json and sys.stdout.isatty() and err.is_terminal
     with Progress(err, live=live, quiet=args.json, show_output=args.verbose > 0) as progress:
-        result = run_playbook(request, home, on_event=progress)
+        result = run_playbook(request, home, on_event=progress, project=project_dir(home, args.project_dir))
     if result.rc != 0 and not result.hosts() and not args.verbose:
         # Ansible stopped before any host ran (bad option, syntax error): show why.
         stdout = result.artifacts / "stdout"
@@ -657,7 +668,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not out.is_terminal:
         out = Console(width=200)  # logs and pipes: do not squeeze the table into 80 columns
     if args.command == "sandbox":
-        return _sandbox(args, home, out, err)
+        return _sandbox(args, project_dir(home, args.project_dir), out, err)
     if args.command == "cost" or "open" in (getattr(args, "studio_command", ""),
                                             getattr(args, "notebook_command", "")):
         return _direct(args, home, out, err)

@@ -27,10 +27,53 @@ DEFAULT_INVENTORY = "inventories/local/hosts.yml"
 SENSITIVE_ENV = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|_KEY|KEY_", re.IGNORECASE)
 
 
+# The collection the wheel carries as package data (pyproject.toml: force-include), laid out as Ansible
+# finds collections: <collections path>/ansible_collections/sagelab/sagemaker.
+PACKAGED = Path(__file__).resolve().parent / "_collection" / "ansible_collections" / "sagelab" / "sagemaker"
+
+
 def project_home() -> Path:
-    """The repository root: $SAGELAB_HOME, else the checkout this package lives in."""
+    """The collection's root (playbooks, roles, inventories; read only): $SAGELAB_HOME, else the checkout
+    this package lives in (run from a clone), else the collection the installed wheel carries."""
     home = os.environ.get("SAGELAB_HOME")
-    return Path(home).expanduser().resolve() if home else Path(__file__).resolve().parents[2]
+    if home:
+        return Path(home).expanduser().resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "galaxy.yml").is_file() and (checkout / "playbooks").is_dir() or not PACKAGED.is_dir():
+        return checkout
+    return PACKAGED
+
+
+def user_state_dir(environ: dict[str, str] | None = None) -> Path:
+    """The user's sagelab state folder: $XDG_STATE_HOME/sagelab, else ~/.local/state/sagelab."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_STATE_HOME", "")
+    return Path(base if os.path.isabs(base) else Path.home() / ".local" / "state") / "sagelab"
+
+
+def project_dir(home: Path, named: str | Path | None = None) -> Path:
+    """Where the CLI's state lives (in <project>/.sagelab: artifacts, sandbox, delivered keys, reports):
+    --project-dir or $SAGELAB_PROJECT_DIR, else the clone it runs from (as it always did), else the user's
+    state folder. Never the install folder."""
+    named = named or os.environ.get("SAGELAB_PROJECT_DIR")
+    if named:
+        return Path(named).expanduser().resolve()
+    return user_state_dir() if home == PACKAGED else home
+
+
+def ansible_environment(home: Path, project: Path) -> dict[str, str]:
+    """ANSIBLE_* for a run of the collection at home: its ansible.cfg; installed from the wheel, the
+    collection itself and the dependency collections in the state folder (installed there on first run,
+    see sagelab.dependencies)."""
+    env = {"ANSIBLE_CONFIG": str(home / "ansible.cfg")}
+    if home == PACKAGED:
+        from sagelab import dependencies
+
+        dest = project / ".sagelab" / "collections" / "ansible_collections"
+        if dependencies.missing(dest):
+            dependencies.ensure(dest, home / "requirements.yml", project / ".sagelab" / "cache")
+        env["ANSIBLE_COLLECTIONS_PATH"] = os.pathsep.join([str(home.parents[2]), str(dest.parent)])
+    return env
 
 
 @dataclass
@@ -122,11 +165,13 @@ class _FailureCollector:
         self.failures.append(Failure(data.get("host", "?"), data.get("task", "?"), str(msg).strip()))
 
 
-def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | None = None
-                 ) -> PlaybookResult:
-    """Run the playbook from home with ansible-runner; artifacts go to <home>/.sagelab/artifacts/<ident>."""
+def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | None = None,
+                 project: Path | None = None) -> PlaybookResult:
+    """Run the playbook of the collection at home with ansible-runner; artifacts go to
+    <project>/.sagelab/artifacts/<ident> (project: home by default, see project_dir)."""
+    project = project or home
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
-    artifacts = home / ".sagelab" / "artifacts" / ident
+    artifacts = project / ".sagelab" / "artifacts" / ident
     report_dir = artifacts / "reports"
     report_dir.mkdir(parents=True, mode=0o700)
 
@@ -141,7 +186,7 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
     inventories = request.inventories or [str(home / DEFAULT_INVENTORY)]
     try:
         run = ansible_runner.run(
-            private_data_dir=str(home / ".sagelab"),
+            private_data_dir=str(project / ".sagelab"),
             project_dir=str(home),
             artifact_dir=str(artifacts.parent),
             ident=ident,
@@ -152,12 +197,12 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
             limit=request.limit,
             # the roles' controller-side outputs (delivered keys, caches, locks) default to the CLI's
             # state folder; a -e sagelab_state_dir=... of the user's wins
-            cmdline=build_cmdline(replace(request, vars={"sagelab_state_dir": str(home / ".sagelab"),
+            cmdline=build_cmdline(replace(request, vars={"sagelab_state_dir": str(project / ".sagelab"),
                                                          **request.vars})),
             # last on the command line: where this run's reports go is the CLI's, whatever -e says
             extravars={"validate_report_dir": str(report_dir)},
             envvars={
-                "ANSIBLE_CONFIG": str(home / "ansible.cfg"),
+                **ansible_environment(home, project),
                 "ANSIBLE_NOCOLOR": "1",
                 "ANSIBLE_FORCE_COLOR": "0",
                 # ansible-playbook from the same environment as this CLI, activated or not

@@ -234,6 +234,7 @@ def test_extra_vars_pass_through(capsys, tmp_path, monkeypatch):
     report_dir = Path(echoed["validate_report_dir"])
     assert report_dir.is_absolute() and report_dir.name == "reports"
     assert report_dir.parent.parent == REPO / ".sagelab" / "artifacts"
+    assert echoed["sagelab_state_dir"] == str(REPO / ".sagelab")  # run from a clone: its .sagelab/
     assert echoed["check_mode"] is False and echoed["diff_mode"] is False
 
 
@@ -542,3 +543,29 @@ def test_the_local_jupyterlab_is_the_stamped_environments(tmp_path):
     stamp.parent.mkdir(parents=True)
     stamp.write_text(json.dumps({"env": "/srv/envs/conda-sagemaker"}))
     assert local_jupyterlab(tmp_path) == "/srv/envs/conda-sagemaker/bin/jupyter lab"
+
+
+
+def test_state_goes_to_the_project_dir_or_the_user_state_dir(tmp_path, monkeypatch, capsys):
+    """Installed from the wheel, state goes to $XDG_STATE_HOME/sagelab; from a clone, to the clone's
+    .sagelab/; --project-dir (or $SAGELAB_PROJECT_DIR) wins. The collection itself is only read."""
+    from sagelab import runner
+
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("SAGELAB_PROJECT_DIR", raising=False)
+    assert runner.project_home() == REPO
+    assert runner.project_dir(REPO) == REPO
+    assert runner.project_dir(runner.PACKAGED) == tmp_path / "xdg" / "sagelab"
+    assert runner.project_dir(runner.PACKAGED, tmp_path / "mine") == tmp_path / "mine"
+    monkeypatch.setenv("SAGELAB_PROJECT_DIR", str(tmp_path / "env"))
+    assert runner.project_dir(REPO) == tmp_path / "env"
+    monkeypatch.setenv("XDG_STATE_HOME", "relative")  # the XDG rule: ignored
+    assert runner.user_state_dir() == Path.home() / ".local" / "state" / "sagelab"
+    monkeypatch.delenv("SAGELAB_PROJECT_DIR")
+    echo_file = tmp_path / "echo.json"
+    code = main(["--project-dir", str(tmp_path / "proj"), "workstation", "--json", "--playbook",
+                 playbook("echo_vars"), "-i", INVENTORY, "-e", f"echo_file={echo_file}"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert Path(doc["artifacts"]).parent == tmp_path / "proj" / ".sagelab" / "artifacts"
+    assert json.loads(echo_file.read_text())["sagelab_state_dir"] == str(tmp_path / "proj" / ".sagelab")
