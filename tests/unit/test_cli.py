@@ -433,7 +433,6 @@ def test_redact_keeps_digests_and_paths():
     assert redact(text) == text
 
 
-
 def test_no_secret_from_the_environment_lands_in_artifacts(capsys, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
     code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY)
@@ -543,7 +542,6 @@ def test_the_local_jupyterlab_is_the_stamped_environments(tmp_path):
     stamp.parent.mkdir(parents=True)
     stamp.write_text(json.dumps({"env": "/srv/envs/conda-sagemaker"}))
     assert local_jupyterlab(tmp_path) == "/srv/envs/conda-sagemaker/bin/jupyter lab"
-
 
 
 def test_state_goes_to_the_project_dir_or_the_user_state_dir(tmp_path, monkeypatch, capsys):
