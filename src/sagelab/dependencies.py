@@ -45,7 +45,7 @@ def from_galaxy(dest: Path, requirements: Path) -> bool:
     cmd = [str(galaxy), "collection", "install", "-r", str(requirements), "-p", str(dest.parent),
            "--timeout", "20"]
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0

@@ -30,7 +30,7 @@ def test_wheel_in_a_fresh_venv_runs_up_from_an_empty_folder(tmp_path):
 
     def uv(*args: str) -> None:
         proc = subprocess.run([str(BIN / "uv"), *args], env=env, capture_output=True, text=True, cwd=tmp_path,
-                              timeout=600)
+                              timeout=600, check=False)
         assert proc.returncode == 0, proc.stderr[-3000:]
 
     uv("build", "--wheel", "--out-dir", str(tmp_path / "dist"), str(REPO))
@@ -54,7 +54,7 @@ def test_wheel_in_a_fresh_venv_runs_up_from_an_empty_folder(tmp_path):
                "PATH": f"{venv / 'bin'}:{env['PATH']}"}
     proc = subprocess.run([str(venv / "bin" / "sagelab"), "up", "--no-aws", "--json",
                            "-e", json.dumps({"sagelab_home": str(home)})],
-                          cwd=work, env=run_env, capture_output=True, text=True, timeout=1500)
+                          cwd=work, env=run_env, capture_output=True, text=True, timeout=1500, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     doc = json.loads(proc.stdout)
     validation = doc["hosts"]["localhost"]["validation"]
