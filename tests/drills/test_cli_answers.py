@@ -110,3 +110,21 @@ def test_sandbox_notebook_open_says_the_link_cannot_open(sandbox, tmp_path):
     doc = json.loads(proc.stdout)
     assert (doc["opens"], doc["local_jupyterlab"]) == (False, lab)
     assert "cannot open" in doc["note"]
+
+
+def test_a_type_the_module_refuses_is_refused_before_the_lifecycle_config_is_made(sandbox, tmp_path):
+    """`notebook up --name nb-typo -e notebook_instance_type=ml.t3.tiny` was refused only by the module,
+    after the lifecycle configuration nb-typo-auto-stop was created (and `down` never removed it)."""
+    name = unique("nb-typo")
+    with recording(sandbox.endpoint_url) as calls:
+        proc = subprocess.run([str(BIN / "sagelab"), "notebook", "up", "--name", name,
+                               "-e", "notebook_instance_type=ml.t3.tiny"], cwd=REPO,
+                              env=cli_env(sandbox, tmp_path), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    shown = " ".join(proc.stdout.split())
+    assert "notebook_instance_type: 'ml.t3.tiny' is not a notebook instance type; allowed:" in shown
+    assert calls == [], calls  # not even a read: the preflight play needs no AWS
+    sm = boto3.client("sagemaker", endpoint_url=sandbox.endpoint_url, region_name=REGION,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    listed = sm.list_notebook_instance_lifecycle_configs(NameContains=name)
+    assert listed["NotebookInstanceLifecycleConfigs"] == []
