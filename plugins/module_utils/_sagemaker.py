@@ -83,7 +83,8 @@ def aws_error(exc):
 
 def is_not_found(exc):
     """SageMaker answers a missing notebook instance, lifecycle config or code repository with a
-    ValidationException (RecordNotFound, "... does not exist", "Cannot find ...")."""
+    ValidationException (RecordNotFound, "... does not exist", "Cannot find ..."), a missing endpoint with
+    one saying 'Could not find endpoint "<arn>".'"""
     if not isinstance(exc, ClientError):
         return False
     code, message = aws_error(exc)
@@ -92,7 +93,7 @@ def is_not_found(exc):
     lowered = message.lower()
     return code == "ValidationException" and (
         "recordnotfound" in lowered or "does not exist" in lowered or "cannot find" in lowered
-        or "not found" in lowered
+        or "could not find" in lowered or "not found" in lowered
     )
 
 

@@ -1,0 +1,187 @@
+#!/usr/bin/python
+# Copyright: sagelab engineers
+# Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: sagemaker_inference_teardown
+short_description: Remove the SageMaker endpoints, endpoint configurations and models carrying given tags
+version_added: "0.1.0"
+description:
+  - Finds every endpoint, endpoint configuration and model of the region that carries all of O(tags) (for
+    sagelab, C(ManagedBy=sagelab), which the SageMaker SDK puts on what C(deploy()) makes on a sagelab
+    workstation, through the SDK config the sagemaker_sdk role writes), and removes them in dependency
+    order - endpoints first (waiting until each is gone), then endpoint configurations, then models.
+  - Resources without those tags are never touched, whatever their names; an endpoint configuration or a
+    model of a tagged endpoint is removed only when it carries the tags too.
+  - Creating endpoints is the SDK's job (C(Estimator.deploy()), C(Model.deploy())); this module only removes.
+options:
+  tags:
+    description: The tags a resource must carry, all of them, to be removed. At least one.
+    type: dict
+    required: true
+  name_prefix:
+    description: Only resources whose names start with this (empty - any name).
+    type: str
+    default: ""
+  state:
+    description: V(absent) removes what carries the tags (the only state).
+    type: str
+    choices: [absent]
+    default: absent
+  wait_timeout:
+    description: Seconds to wait, in all, for the endpoints to be deleted.
+    type: int
+    default: 1200
+extends_documentation_fragment:
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+  - sagelab.sagemaker.aws
+attributes:
+  check_mode:
+    support: full
+    description: Lists what a real run would remove, without any write call to AWS.
+  diff_mode:
+    support: full
+    description: The names of the tagged resources before and after.
+seealso:
+  - module: sagelab.sagemaker.sagemaker_notebook_instance
+author:
+  - sagelab engineers (@sagelab)
+"""
+
+EXAMPLES = r"""
+- name: Ensure no endpoint, endpoint configuration or model sagelab's workstations made is left
+  sagelab.sagemaker.sagemaker_inference_teardown:
+    tags:
+      ManagedBy: sagelab
+
+- name: Only Alice's
+  sagelab.sagemaker.sagemaker_inference_teardown:
+    tags:
+      ManagedBy: sagelab
+      Owner: alice
+"""
+
+RETURN = r"""
+removed:
+  description: What was (in check mode - would be) removed, by kind.
+  returned: always
+  type: dict
+  contains:
+    endpoints:
+      description: Endpoint names.
+      type: list
+      elements: str
+      returned: always
+      sample: [placeholder-2026-12-07-01-35-24-077]
+    endpoint_configs:
+      description: Endpoint configuration names.
+      type: list
+      elements: str
+      returned: always
+      sample: [placeholder-2026-12-07-01-35-24-077]
+    models:
+      description: Model names.
+      type: list
+      elements: str
+      returned: always
+      sample: [placeholder-2026-12-07-01-35-24-077]
+changed:
+  description: Whether anything was (or in check mode would be) removed.
+  returned: always
+  type: bool
+diff:
+  description: The tagged resources' names (kind/name) before and after.
+  returned: when diff mode is on
+  type: dict
+  contains:
+    before:
+      description: Names before.
+      type: str
+      returned: always
+    after:
+      description: Names after (none).
+      type: str
+      returned: always
+"""
+
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
+    Deadline,
+    SageMakerApi,
+    validate_tags,
+    wait_for,
+)
+
+# Each kind, in the order it must go: its List* call and list key, the name and ARN keys of an item, and its
+# Delete* call with the name parameter.
+KINDS = {
+    "endpoints": {"list": "list_endpoints", "items": "Endpoints", "name": "EndpointName",
+                  "arn": "EndpointArn", "delete": "delete_endpoint"},
+    "endpoint_configs": {"list": "list_endpoint_configs", "items": "EndpointConfigs",
+                         "name": "EndpointConfigName", "arn": "EndpointConfigArn",
+                         "delete": "delete_endpoint_config"},
+    "models": {"list": "list_models", "items": "Models", "name": "ModelName", "arn": "ModelArn",
+               "delete": "delete_model"},
+}
+
+
+def tagged(api, wanted, prefix=""):
+    """Each kind's names that start with prefix and carry every wanted tag, in the order they must go."""
+    found = {}
+    for key, kind in KINDS.items():
+        found[key] = sorted(item[kind["name"]] for item in api.paginate(kind["list"], kind["items"])
+                            if item[kind["name"]].startswith(prefix)
+                            and wanted.items() <= api.tags(item[kind["arn"]]).items())
+    return found
+
+
+def ensure_inference_absent(module, api):
+    """Find what carries the tags, return early in check mode, remove it in dependency order."""
+    wanted = {str(k): str(v) for k, v in module.params["tags"].items()}
+    found = tagged(api, wanted, module.params["name_prefix"])
+    result = {"changed": any(found.values()), "removed": found}
+    if module._diff:
+        listed = [f"{key}/{name}" for key, names in found.items() for name in names]
+        result["diff"] = {"before": "\n".join(listed) + ("\n" if listed else ""), "after": ""}
+    if module.check_mode or not result["changed"]:
+        return result
+    deadline = Deadline(module.params["wait_timeout"])
+    for name in found["endpoints"]:
+        api.call("delete_endpoint", EndpointName=name)
+    for name in found["endpoints"]:  # deleted in parallel, waited for one by one
+        wait_for(module, lambda n=name: api.describe("describe_endpoint", EndpointName=n),
+                 lambda described: described is None, deadline,
+                 lambda described, n=name: f"endpoint {n} to be deleted (now {described['EndpointStatus']})")
+    for key in ("endpoint_configs", "models"):
+        for name in found[key]:
+            api.call(KINDS[key]["delete"], **{KINDS[key]["name"]: name})
+    return result
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            tags=dict(type="dict", required=True),
+            name_prefix=dict(type="str", default=""),
+            state=dict(type="str", default="absent", choices=["absent"]),
+            wait_timeout=dict(type="int", default=1200),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    error = ("tags: no tags given; allowed: a mapping with at least one tag, e.g. {ManagedBy: sagelab}"
+             if not params["tags"] else validate_tags(params["tags"]))
+    if not error and params["wait_timeout"] < 0:
+        error = f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
+    if error:
+        module.fail_json(msg=error)
+    module.exit_json(**ensure_inference_absent(module, SageMakerApi(module)))
+
+
+if __name__ == "__main__":
+    main()
