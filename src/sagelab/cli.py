@@ -598,8 +598,9 @@ def _cost(args: argparse.Namespace, home: Path, target: AwsTarget, out: Console)
     from sagelab import cost
 
     resources = cost.running_resources(cost.client(target))
+    cost.apply_schedules(cost.client(target, "scheduler"), resources)
     prices = cost.choose_prices(target, args.prices or home / cost.TABLE, resources, args.prices is not None)
-    doc = cost.build(target, resources, prices)
+    doc = cost.build(target, resources, prices, cost.actual_spend(target))
     if args.json:
         report.print_json(doc, out)
     else:

@@ -31,7 +31,9 @@ from xml.sax.saxutils import escape
 
 import botocore.session
 from botocore.model import ServiceModel, Shape, StructureShape
+from moto.ce.responses import CostExplorerResponse
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.exceptions import JsonRESTError
 from moto.core.parse import PROTOCOL_PARSERS
 from moto.core.request import determine_request_protocol
 from moto.core.responses import ActionResult, BaseResponse, EmptyResult
@@ -1044,6 +1046,47 @@ class _IamResponseExtensions(IamResponse):
         return ActionResult({"ServiceSpecificCredentials": []})
 
 
+# --- Cost Explorer: cost allocation tags (moto has none) -------------------------------------------
+
+_COST_ALLOCATION_TAGS: dict[str, dict[str, dict[str, str]]] = {}  # account -> tag key -> entry
+_COST_ALLOCATION_STATUSES = ("Active", "Inactive")
+_COST_ALLOCATION_BATCH = 20  # AWS: 1 to 20 entries per UpdateCostAllocationTagsStatus request
+
+
+class _CostExplorerResponseExtensions(CostExplorerResponse):
+    """Cost allocation tag handlers copied onto moto's CostExplorerResponse by patch_moto(): what
+    `sagelab cost` activates its tags with. The sandbox keeps the status per account (as AWS keeps it
+    per payer account); a tag key it has not seen yet is added when activated (AWS lists only keys
+    seen in billing data, which the sandbox has none of)."""
+
+    def update_cost_allocation_tags_status(self) -> str:
+        entries = json.loads(self.body or "{}").get("CostAllocationTagsStatus") or []
+        if not 1 <= len(entries) <= _COST_ALLOCATION_BATCH:
+            raise JsonRESTError("ValidationException", f"1 validation error detected: Value at "
+                                f"'costAllocationTagsStatus' failed to satisfy constraint: Member must have "
+                                f"length between 1 and {_COST_ALLOCATION_BATCH}")
+        bad = [e.get("Status") for e in entries if e.get("Status") not in _COST_ALLOCATION_STATUSES]
+        if bad:
+            raise JsonRESTError("ValidationException", f"1 validation error detected: Value '{bad[0]}' at "
+                                "'costAllocationTagsStatus.member.status' failed to satisfy constraint: "
+                                "Member must satisfy enum value set: [Active, Inactive]")
+        tags = _COST_ALLOCATION_TAGS.setdefault(self.current_account, {})
+        today = utcnow().strftime("%Y-%m-%d")
+        for entry in entries:
+            found = tags.setdefault(entry["TagKey"], {"TagKey": entry["TagKey"], "Type": "UserDefined",
+                                                      "Status": "Inactive", "LastUsedDate": today})
+            if found["Status"] != entry["Status"]:  # the same status again changes nothing (as in AWS)
+                found.update(Status=entry["Status"], LastUpdatedDate=today)
+        return json.dumps({"Errors": []})
+
+    def list_cost_allocation_tags(self) -> str:
+        params = json.loads(self.body or "{}")
+        wanted = params.get("TagKeys")
+        found = [dict(t) for key, t in sorted(_COST_ALLOCATION_TAGS.get(self.current_account, {}).items())
+                 if (not wanted or key in wanted) and params.get("Status") in (None, t["Status"])]
+        return json.dumps({"CostAllocationTags": found})
+
+
 # --- patching ------------------------------------------------------------------------------------
 
 _patch_lock = threading.Lock()
@@ -1075,6 +1118,7 @@ def patch_moto() -> None:
         cast(Any, Domain).describe = _domain_describe
         _copy_members(_SageMakerResponseExtensions, SageMakerResponse)
         _copy_members(_IamResponseExtensions, IamResponse)
+        _copy_members(_CostExplorerResponseExtensions, CostExplorerResponse)
         _copy_members(_SageMakerBackendExtensions, SageMakerModelBackend)
         for response_class in (SageMakerResponse, EventBridgeSchedulerResponse):
             cast(Any, response_class).call_action = _validated_call_action

@@ -1,5 +1,8 @@
-"""`sagelab cost` against the embedded AWS sandbox: a known set of notebook instances and Studio apps in a
-region of their own, priced with a fixed price table, gives exact figures; a table that lacks a running
+"""`sagelab cost` against the embedded AWS sandbox: a known set of notebook instances, Studio apps and
+endpoints in a region of their own, priced with a fixed price table, gives exact figures - what sagelab did
+not make is listed and marked, a notebook instance with sagelab's night and weekend stop is projected with
+those schedules, and what was spent month to date and last month comes from Cost Explorer's canned answers
+(POST /moto-api/static/ce/cost-and-usage-results) by Owner and Project; a table that lacks a running
 instance type is refused with an error naming the type and the table; the price table shipped with the
 collection is dated and covers the book's region; Price List API answers are read as AWS gives them.
 """
@@ -18,13 +21,27 @@ from botocore.config import Config
 
 from sagelab import cost
 from sagelab.cli import main
-from tests.conftest import REPO
+from tests.conftest import REPO, call_api
 
 REGION = "ap-northeast-1"
 SAGELAB = {"ManagedBy": "sagelab", "Project": "churn", "CostCenter": "cc-1"}
 PRICES = {"as_of": "2026-11-01", "indicative": False, "currency": "USD", "source": "test",
           "regions": {REGION: {"notebook_instance": {"ml.t3.medium": 0.0544, "ml.m5.xlarge": 0.256},
-                               "studio_app": {"ml.t3.large": 0.1088}}}}
+                               "studio_app": {"ml.t3.large": 0.1088},
+                               "endpoint": {"ml.m5.large": 0.128}}}}
+# What Cost Explorer answers, in the order cost asks: month to date, then last month.
+SPENT = [{"ResultsByTime": [{"TimePeriod": {"Start": "2026-12-01", "End": "2026-12-08"}, "Total": {},
+                             "Estimated": True, "Groups": [
+                                 {"Keys": ["Owner$alice", "Project$churn"],
+                                  "Metrics": {"UnblendedCost": {"Amount": "12.3456", "Unit": "USD"}}},
+                                 {"Keys": ["Owner$", "Project$"],
+                                  "Metrics": {"UnblendedCost": {"Amount": "1.5", "Unit": "USD"}}}]}]},
+         {"ResultsByTime": [{"TimePeriod": {"Start": "2026-11-01", "End": "2026-12-01"}, "Total": {},
+                             "Estimated": False, "Groups": [
+                                 {"Keys": ["Owner$alice", "Project$churn"],
+                                  "Metrics": {"UnblendedCost": {"Amount": "40.004", "Unit": "USD"}}},
+                                 {"Keys": ["Owner$bob", "Project$churn"],
+                                  "Metrics": {"UnblendedCost": {"Amount": "60", "Unit": "USD"}}}]}]}]
 
 
 def tags(**values: str) -> list[dict[str, str]]:
@@ -68,6 +85,32 @@ def estate(sandbox) -> Any:
     sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterLab", AppName="default",
                   ResourceSpec={"InstanceType": "ml.t3.large"})
     sm.create_app(DomainId=domain_id, UserProfileName="alice", AppType="JupyterServer", AppName="default")
+
+    # alice's notebook has sagelab's night and weekend stop (the cost_controls role's schedules)
+    scheduler = boto3.client("scheduler", endpoint_url=sandbox.endpoint_url, region_name=REGION,
+                             aws_access_key_id="testing", aws_secret_access_key="testing")
+    arn = sm.describe_notebook_instance(NotebookInstanceName="cost-alice")["NotebookInstanceArn"]
+    for suffix, expression in (("stop-weeknight", "cron(0 20 ? * MON-FRI *)"),
+                               ("stop-weekend", "cron(0 0/2 ? * SAT,SUN *)")):
+        scheduler.create_schedule(
+            Name=f"cost-alice-{suffix}", ScheduleExpression=expression,
+            ScheduleExpressionTimezone="Europe/Dublin",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": "arn:aws:scheduler:::aws-sdk:sagemaker:stopNotebookInstance",
+                    "RoleArn": "arn:aws:iam::123456789012:role/sagelab-notebook-scheduler",
+                    "Input": json.dumps({"NotebookInstanceName": "cost-alice"})})
+    assert arn
+    # endpoints: alice's two ml.m5.large instances made by deploy() on her workstation (tagged through the
+    # SDK config), and one nobody tagged
+    for name, count, endpoint_tags in (("cost-alice-endpoint", 2, tags(**SAGELAB, Owner="alice")),
+                                       ("cost-untagged-endpoint", 1, [])):
+        sm.create_model(ModelName=name, ExecutionRoleArn=role, PrimaryContainer={"Image": "x.dkr.ecr/y:1"})
+        sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
+            "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": count,
+            "InstanceType": "ml.m5.large"}])
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=name, **({"Tags": endpoint_tags}
+                                                                           if endpoint_tags else {}))
+    call_api(sandbox.endpoint_url, "/moto-api/static/ce/cost-and-usage-results", {"results": SPENT})
     return sm
 
 
@@ -89,24 +132,75 @@ def test_cost_report_with_a_fixed_price_table(estate, sandbox, capsys, monkeypat
     assert (doc["target"], doc["region"], doc["currency"], doc["hours_projected"]) == \
         ("sandbox", REGION, "USD", 720)
     groups = {(g["owner"], g["project"]): g for g in doc["groups"]}
-    assert list(groups) == [("alice", "churn"), ("bob", "churn")]
-    alice, bob = groups[("alice", "churn")], groups[("bob", "churn")]
-    assert [(r["kind"], r["name"], r["instance_type"], r["hourly"], r["projection_30_days"])
-            for r in alice["resources"]] == [
-        ("notebook instance", "cost-alice", "ml.t3.medium", 0.0544, 39.17),
-        ("Studio app", "cost-studio/alice/JupyterLab/default", "ml.t3.large", 0.1088, 78.34)]
-    assert (alice["hourly"], alice["projection_30_days"]) == (0.1632, 117.5)  # 0.1632 x 720 = 117.504
+    assert list(groups) == [("-", "-"), ("alice", "churn"), ("bob", "churn")]
+    nobody, alice, bob = groups[("-", "-")], groups[("alice", "churn")], groups[("bob", "churn")]
+    # alice's notebook: weekdays 08:00-20:00 under her night stop = 12 h x 150/7 weekdays = 257.14 h
+    assert [(r["kind"], r["name"], r["instance_type"], r["count"], r["hourly"], r["hours"],
+             r["projection_30_days"], r["sagelab"]) for r in alice["resources"]] == [
+        ("endpoint", "cost-alice-endpoint", "ml.m5.large", 2, 0.256, 720.0, 184.32, True),
+        ("notebook instance", "cost-alice", "ml.t3.medium", 1, 0.0544, 257.14, 13.99, True),
+        ("Studio app", "cost-studio/alice/JupyterLab/default", "ml.t3.large", 1, 0.1088, 720.0, 78.34, True)]
+    notebook = alice["resources"][1]
+    assert notebook["basis"] == (
+        "weekdays 08:00-20:00 Europe/Dublin, assumed started 08:00 (no morning start schedule), night stop "
+        "cron(0 20 ? * MON-FRI *), weekends stopped (weekend stop schedule)")
+    assert (alice["hourly"], alice["projection_30_days"]) == (0.4192, 276.64)  # 184.32 + 13.9886 + 78.336
     assert [(r["name"], r["hourly"], r["projection_30_days"]) for r in bob["resources"]] == [
         ("cost-bob", 0.256, 184.32)]
-    assert doc["total"] == {"count": 3, "hourly": 0.4192, "projection_30_days": 301.82}
+    # what sagelab did not make is billed too: listed, marked
+    assert [(r["name"], r["sagelab"]) for r in nobody["resources"]] == [
+        ("cost-untagged-endpoint", False), ("cost-someone-elses", False)]
+    assert doc["not_sagelab"] == ["cost-someone-elses", "cost-untagged-endpoint"]
+    # + bob 184.32 + someone else's notebook 39.168 + the untagged endpoint 92.16
+    assert doc["total"] == {"count": 6, "hourly": 0.8576, "projection_30_days": 592.29}
 
-    # the table a person reads: the same figures, the price source and its date
+    # what was spent: Cost Explorer by Owner and Project
+    spent = doc["spent"]
+    assert spent["note"] == "" and spent["source"].startswith("Cost Explorer GetCostAndUsage")
+    assert spent["month_to_date"]["groups"] == [{"owner": "-", "project": "-", "amount": 1.5},
+                                                {"owner": "alice", "project": "churn", "amount": 12.35}]
+    assert (spent["month_to_date"]["total"], spent["month_to_date"]["estimated"]) == (13.85, True)
+    assert spent["last_month"]["groups"] == [{"owner": "alice", "project": "churn", "amount": 40.0},
+                                             {"owner": "bob", "project": "churn", "amount": 60.0}]
+    assert spent["last_month"]["total"] == 100.0
+    assert spent["month_to_date"]["start"].endswith("-01") and spent["last_month"]["end"].endswith("-01")
+    # sagelab's tags are active cost allocation tags now (activated by this run or an earlier one)
+    assert spent["cost_allocation_tags"]["active"] == ["CostCenter", "ManagedBy", "Owner", "Project"]
+    ce = boto3.client("ce", endpoint_url=sandbox.endpoint_url, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    listed = ce.list_cost_allocation_tags(TagKeys=["Owner", "Project", "CostCenter", "ManagedBy"])
+    assert {t["TagKey"]: t["Status"] for t in listed["CostAllocationTags"]} == {
+        "CostCenter": "Active", "ManagedBy": "Active", "Owner": "Active", "Project": "Active"}
+
+    # the table a person reads: the same figures, the price source and its date, the projection's basis
     code, out, _ = run_cost(capsys, monkeypatch, sandbox, "--prices", str(table))
     assert code == 0
-    for shown in ("cost-alice", "cost-studio/alice/JupyterLab/default", "alice / churn", "117.50",
-                  "301.82", f"Prices: price table {table}, as of 2026-11-01"):
+    for shown in ("cost-alice", "cost-studio/alice/JupyterLab/default", "alice / churn", "276.64",
+                  "592.29", f"Prices: price table {table}, as of 2026-11-01",
+                  "cost-someone-elses (not sagelab's)",
+                  "endpoint x2", "cost-alice: 257.1 hours - weekdays 08:00-20:00",
+                  "Not made by sagelab (no ManagedBy=sagelab tag), billed all the same: cost-someone-elses, "
+                  "cost-untagged-endpoint", "Spent on SageMaker", "100.00 USD", "month to date"):
         assert shown in out, out
-    assert "cost-someone-elses" not in out and "cost-alice-stopped" not in out
+    assert "cost-alice-stopped" not in out
+    assert "Activated as cost allocation tags" not in out  # active already: asked again, nothing changed
+
+
+def test_the_sandbox_answers_cost_allocation_tag_updates_as_aws_does(sandbox):
+    ce = boto3.client("ce", endpoint_url=sandbox.endpoint_url, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing",
+                      config=Config(retries={"max_attempts": 1}))
+    key = f"cost-test-{time.monotonic_ns()}"
+    assert ce.update_cost_allocation_tags_status(
+        CostAllocationTagsStatus=[{"TagKey": key, "Status": "Active"}])["Errors"] == []
+    assert ce.list_cost_allocation_tags(TagKeys=[key])["CostAllocationTags"][0]["Status"] == "Active"
+    ce.update_cost_allocation_tags_status(CostAllocationTagsStatus=[{"TagKey": key, "Status": "Inactive"}])
+    assert ce.list_cost_allocation_tags(TagKeys=[key], Status="Active")["CostAllocationTags"] == []
+    with pytest.raises(ce.exceptions.ClientError) as refused:  # AWS takes 1 to 20 entries per request
+        ce.update_cost_allocation_tags_status(CostAllocationTagsStatus=[
+            {"TagKey": f"{key}-{i}", "Status": "Active"} for i in range(21)])
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "length between 1 and 20" in refused.value.response["Error"]["Message"]
 
 
 def test_a_price_table_without_a_running_type_is_refused(estate, sandbox, capsys, monkeypatch, tmp_path):

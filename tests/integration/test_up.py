@@ -136,3 +136,5 @@ def test_cost_shows_the_running_notebook_instance(up):
     assert [(r["name"], r["instance_type"]) for r in rows] == [
         (f"sagelab-{resource_name(local_user())}", "ml.t3.medium")]
     assert rows[0]["projection_30_days"] > 0
+    # projected with the night and weekend stop `up` set: 12 hours on each of 150/7 weekdays, not 720 hours
+    assert rows[0]["hours"] == 257.14 and "night stop cron(0 20 ? * MON-FRI *)" in rows[0]["basis"], rows[0]
