@@ -81,6 +81,8 @@ options:
   app_network_access_type:
     description:
       - V(PublicInternetOnly) - apps reach the internet through SageMaker; V(VpcOnly) - only through the VPC.
+      - Switching an existing domain to V(VpcOnly) sends its VPC and subnets with it (O(vpc_id) and
+        O(subnet_ids), or the domain's own), as AWS requires.
       - AWS uses V(PublicInternetOnly) when the domain is created and this is omitted.
     type: str
     choices: [PublicInternetOnly, VpcOnly]
@@ -415,6 +417,10 @@ def update_request(described, current, wanted):
     if differs(access, current[access], wanted[access]):
         request["AppNetworkAccessType"] = wanted["app_network_access_type"]
         names.append("app_network_access_type")
+        if wanted[access] == "VpcOnly":
+            # AWS: "VpcId and Subnet IDs are required for updating domains to VpcOnly mode"
+            request["VpcId"] = wanted["vpc_id"] or current["vpc_id"]
+            request["SubnetIds"] = request.get("SubnetIds") or wanted["subnet_ids"] or current["subnet_ids"]
     if differs("execution_role", current["execution_role"], wanted["execution_role"]):
         user["ExecutionRole"] = wanted["execution_role"]
         names.append("execution_role")

@@ -16,6 +16,8 @@ description:
     ones to compare. An existing configuration is updated in place (UpdateNotebookInstanceLifecycleConfig)
     and only when a script's content differs.
   - Instances that use the configuration run the new scripts from their next start on.
+  - O(tags) are set when the configuration is created (CreateNotebookInstanceLifecycleConfig Tags) and
+    compared and set as a difference on an existing one (AddTags, DeleteTags).
 options:
   name:
     description:
@@ -45,6 +47,7 @@ options:
 extends_documentation_fragment:
   - amazon.aws.common.modules
   - amazon.aws.region.modules
+  - amazon.aws.tags
   - amazon.aws.boto3
   - sagelab.sagemaker.aws
 attributes:
@@ -79,6 +82,9 @@ EXAMPLES = r"""
   sagelab.sagemaker.sagemaker_lifecycle_config:
     name: sagemaker-book-auto-stop
     on_start: "{{ lookup('ansible.builtin.template', 'on-start.sh.j2') }}"
+    tags:
+      Project: sagelab
+      ManagedBy: sagelab
 
 - name: Remove the on-create script, keep the on-start one
   sagelab.sagemaker.sagemaker_lifecycle_config:
@@ -127,6 +133,16 @@ lifecycle_config:
       type: str
       returned: when it exists (not for a creation in check mode)
       sample: "2026-01-05T09:30:00.123000+00:00"
+    tags:
+      description: Its tags after the run.
+      type: dict
+      returned: when it exists
+      sample: {Project: sagelab, ManagedBy: sagelab}
+changed_tags:
+  description: Whether the tags differed (and were, or in check mode would be, set).
+  returned: when O(state=present)
+  type: bool
+  sample: false
 changed_scripts:
   description: Which scripts differed (V(on_create), V(on_start)).
   returned: always
@@ -160,7 +176,10 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import normali
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
+    tag_changes,
+    tags_after,
     validate_name,
+    validate_tags,
 )
 
 MAX_CONTENT = 16384  # characters of base64, per script (NotebookInstanceLifecycleConfigContent)
@@ -195,7 +214,7 @@ def validate(params):
         if text and len(encode(text)) > MAX_CONTENT:
             return (f"{option}: the script is {len(text)} characters, {len(encode(text))} once "
                     f"base64-encoded; allowed: at most {MAX_CONTENT} base64 characters (about 12 KB of text)")
-    return None
+    return validate_tags(params["tags"])
 
 
 def scripts_of(described):
@@ -224,19 +243,30 @@ def ensure_lifecycle_config(module, api):
         after = {option: before.get(option, "") if wanted[option] is None else wanted[option]
                  for option, _ in SCRIPTS}
         changed = [option for option, _ in SCRIPTS if after[option] != before.get(option, "")]
-        result.update(changed=described is None or bool(changed), changed_scripts=changed)
-        if not module.check_mode and result["changed"]:
+        arn = described.get("NotebookInstanceLifecycleConfigArn") if described else None
+        current_tags = api.tags(arn) if arn else {}
+        to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        if described is None:
+            to_set, to_unset = {str(k): str(v) for k, v in (params["tags"] or {}).items()}, []
+        result.update(changed=described is None or bool(changed) or bool(to_set or to_unset),
+                      changed_scripts=changed, changed_tags=bool(to_set or to_unset))
+        if not module.check_mode and (described is None or changed):
             request = {"NotebookInstanceLifecycleConfigName": name}
             for option, api_key in SCRIPTS:
                 # a new configuration gets its scripts; an existing one only those that changed
                 if (after[option] if described is None else option in changed):
                     request[api_key] = hooks(after[option])
+            if described is None and to_set:
+                request["Tags"] = [{"Key": k, "Value": v} for k, v in to_set.items()]
             operation = ("create_notebook_instance_lifecycle_config" if described is None
                          else "update_notebook_instance_lifecycle_config")
             api.call(operation, **request)
+        if not module.check_mode and arn and (to_set or to_unset):
+            api.set_tags(arn, to_set, to_unset)
+        if not module.check_mode and result["changed"]:
             described = api.describe("describe_notebook_instance_lifecycle_config",
                                      NotebookInstanceLifecycleConfigName=name)
-        config = {"name": name, **after}
+        config = {"name": name, **after, "tags": tags_after(current_tags, to_set, to_unset)}
         if described:
             times = normalize_boto3_result({key: described.get(key)
                                             for key in ("CreationTime", "LastModifiedTime")})
@@ -258,6 +288,8 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             on_create=dict(type="str"),
             on_start=dict(type="str"),
+            tags=dict(type="dict", aliases=["resource_tags"]),
+            purge_tags=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )

@@ -114,6 +114,9 @@ options:
       - The Git repository cloned into the instance and opened by default - a code repository name
         registered in SageMaker (see M(sagelab.sagemaker.sagemaker_code_repository)) or an HTTPS Git URL.
       - V("") detaches the default repository; omitted - left as it is.
+      - A name (not a URL) must be registered in SageMaker - it is looked up (DescribeCodeRepository) and
+        a missing one refused before the instance is stopped; likewise each name in
+        O(additional_code_repositories).
     type: str
   additional_code_repositories:
     description:
@@ -126,6 +129,8 @@ options:
       - Name of the lifecycle configuration (see M(sagelab.sagemaker.sagemaker_lifecycle_config)) that runs
         when the instance is created and started.
       - V("") detaches the lifecycle configuration; omitted - left as it is.
+      - It must exist - it is looked up (DescribeNotebookInstanceLifecycleConfig) and a missing one refused
+        before the instance is stopped.
     type: str
   platform_identifier:
     description:
@@ -137,6 +142,9 @@ options:
     description:
       - V(ipv4), or V(dualstack) for IPv4 and IPv6 (needs a dual-stack subnet).
       - When the instance is created and this is omitted, AWS's default (V(ipv4)) is used.
+      - V(dualstack) without O(subnet_id) (given, or the instance's) is refused before any call - AWS refuses
+        it, and an instance would otherwise be stopped and started again for nothing.
+      - An instance described without C(IpAddressType) (made before the field existed) is V(ipv4).
     type: str
     choices: [ipv4, dualstack]
   instance_metadata_service_version:
@@ -153,6 +161,10 @@ options:
       - Wait until the instance reaches the status O(state) implies (InService, Stopped, or deleted).
       - With V(false) the module still never leaves a running instance stopped - when an update needs the
         instance stopped, stop, update and start are all done; only the final wait is skipped.
+      - With V(false) an instance found in a transitional status (Pending, Stopping, Updating, Deleting) is
+        not waited for - the run returns at once when it has nothing to do, and fails, without any write
+        call, when the instance must change (AWS changes it only once it settles). Check mode never waits -
+        it plans from the status the instance is moving to.
     type: bool
     default: true
   wait_timeout:
@@ -467,6 +479,7 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
 DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
 DEFAULT_IMDS_VERSION = "2"
 TRANSITIONAL = ("Pending", "Stopping", "Updating", "Deleting")
+SETTLES_TO = {"Pending": "InService", "Stopping": "Stopped", "Updating": "Stopped", "Deleting": None}
 # What AWS fills in at creation when a setting is not given (CreateNotebookInstance's documentation).
 AWS_DEFAULTS = {"volume_size": 5, "direct_internet_access": True, "ip_address_type": "ipv4"}
 # Settings AWS fixes at creation: option -> describe key.
@@ -481,6 +494,9 @@ def validate_creation(params, settings):
         return f"role: is required to create notebook instance {params['name']} (the execution role)"
     if settings.get("security_group_ids") and not settings.get("subnet_id"):
         return "security_group_ids: needs subnet_id (security groups belong to the subnet's VPC)"
+    if settings.get("ip_address_type") == "dualstack" and not settings.get("subnet_id"):
+        return ("ip_address_type: dualstack needs subnet_id (a subnet with IPv6 addressing; AWS refuses "
+                "dualstack without one)")
     if settings.get("direct_internet_access") is False and not settings.get("subnet_id"):
         return ("direct_internet_access: false needs subnet_id (without a VPC the instance would have no "
                 "network)")
@@ -524,7 +540,8 @@ def settings_of(described):
         "additional_code_repositories": sorted(described.get("AdditionalCodeRepositories") or []),
         "lifecycle_config_name": described.get("NotebookInstanceLifecycleConfigName") or "",
         "platform_identifier": described.get("PlatformIdentifier"),
-        "ip_address_type": described.get("IpAddressType"),
+        # instances made before the field existed are described without it: they are IPv4
+        "ip_address_type": described.get("IpAddressType") or "ipv4",
         "instance_metadata_service_version": imds.get("MinimumInstanceMetadataServiceVersion"),
     }
 
@@ -689,6 +706,8 @@ def creation_settings(wanted):
 class NotebookInstance(Resource):
     """Reads, plans and applies one notebook instance; every wait shares one deadline."""
 
+    unsettled = None  # the transitional status the instance was found in and not waited out (settle())
+
     # reading and waiting
 
     def describe(self):
@@ -720,10 +739,22 @@ class NotebookInstance(Resource):
                         changed=bool(self.actions), actions=self.actions)
 
     def settle(self, described):
-        """Wait out a transitional status; the settled description (None when it was being deleted)."""
+        """Wait out a transitional status; the settled description (None when it was being deleted).
+
+        Check mode does not wait: it plans from the status the instance is moving to (SETTLES_TO). With
+        wait: false neither: self.unsettled keeps the status it was found in, and any write is refused."""
         status = described["NotebookInstanceStatus"]
         if status not in TRANSITIONAL:
             return described
+        if self.module.check_mode or not self.params["wait"]:
+            self.unsettled = status
+            self.module.warn(f"Notebook instance {self.name} is {status}; "
+                             + ("check mode planned from the status it is moving to "
+                                f"({SETTLES_TO[status] or 'deleted'})." if self.module.check_mode else
+                                "wait: false, so it was not waited for."))
+            if SETTLES_TO[status] is None:
+                return None
+            return dict(described, NotebookInstanceStatus=SETTLES_TO[status])
         if status == "Deleting":
             return self.wait_until([], gone_ok=True)
         return self.wait_until(["InService", "Stopped", "Failed"])
@@ -737,7 +768,17 @@ class NotebookInstance(Resource):
 
     # writing
 
+    def refuse_unsettled(self, action):
+        """With wait: false on an instance found in a transitional status, no write is made."""
+        if self.unsettled and not self.module.check_mode:
+            self.module.fail_json(
+                msg=(f"Notebook instance {self.name} is {self.unsettled}: AWS changes it only once it is "
+                     f"{SETTLES_TO[self.unsettled] or 'deleted'}, and wait: false does not wait for that "
+                     f"(the run would {action}). Run again later, or with wait: true."),
+                status=self.unsettled, actions=self.actions, changed=bool(self.actions))
+
     def act(self, operation, action, **params):
+        self.refuse_unsettled(action)
         self.actions.append(action)
         if not self.module.check_mode:
             self.api.call(operation, **params)
@@ -786,7 +827,7 @@ class NotebookInstance(Resource):
         described = self.describe()
         if described is not None and described["NotebookInstanceStatus"] in TRANSITIONAL:
             if self.params["state"] == "absent" and described["NotebookInstanceStatus"] == "Deleting":
-                if self.params["wait"]:
+                if self.params["wait"] and not self.module.check_mode:
                     self.wait_until([], gone_ok=True)
                 return self.finish(dict(settings_of(described), status="Deleting"), None, [], gone=True)
             described = self.settle(described)
@@ -801,6 +842,31 @@ class NotebookInstance(Resource):
             return self.create_new()
         return self.reconcile(described)
 
+    def check_references(self, settings, current=None):
+        """Refuse, before any write, a lifecycle configuration or code repository name (not a URL) that does
+        not exist: AWS would refuse the create or update only after the instance was stopped. Only what
+        differs from current (the instance's settings; None for a new instance) is looked up."""
+        def new(key):
+            return settings.get(key) and (current is None or differs(key, current.get(key), settings[key]))
+
+        missing = []
+        config = settings.get("lifecycle_config_name")
+        if new("lifecycle_config_name") and self.api.describe(
+                "describe_notebook_instance_lifecycle_config",
+                NotebookInstanceLifecycleConfigName=config) is None:
+            missing.append(f"lifecycle_config_name: no lifecycle configuration called {config!r} exists")
+        repositories = [settings["default_code_repository"]] if new("default_code_repository") else []
+        if new("additional_code_repositories"):
+            repositories += settings["additional_code_repositories"]
+        for repository in repositories:
+            if not repository.startswith("https://") and self.api.describe(
+                    "describe_code_repository", CodeRepositoryName=repository) is None:
+                missing.append(f"code repository {repository!r} is not registered in SageMaker (give an "
+                               "https:// Git URL, or register it with sagemaker_code_repository)")
+        if missing:
+            self.module.fail_json(msg=f"Notebook instance {self.name} was not changed: {'; '.join(missing)}.",
+                                  actions=[], changed=False)
+
     def create_new(self):
         params = self.params
         wanted = wanted_settings(params)
@@ -808,6 +874,7 @@ class NotebookInstance(Resource):
         error = validate_creation(params, settings)
         if error:
             self.module.fail_json(msg=error)
+        self.check_references(settings)
         settings["role_arn"] = resolve_role(self.api, settings["role_arn"])
         tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
         self.create(create_request(self.name, settings, tags))
@@ -842,6 +909,15 @@ class NotebookInstance(Resource):
                      "is lost), or leave these options as they are."),
                 immutable_settings=[key for key, _, _ in immutable], notebook_instance=to_result(described))
 
+        if not immutable:
+            merged = merged_settings(current, wanted)
+            if merged["ip_address_type"] == "dualstack" and not merged["subnet_id"] \
+                    and differs("ip_address_type", current["ip_address_type"], wanted["ip_address_type"]):
+                self.module.fail_json(msg=f"ip_address_type: dualstack needs a subnet and notebook instance "
+                                      f"{self.name} has none (subnet_id is fixed at creation: recreate: true "
+                                      "with subnet_id moves it to one); nothing was changed",
+                                      actions=[], changed=False)
+            self.check_references(merged, current)
         if wanted["role_arn"] is not None and differs("role_arn", current["role_arn"], wanted["role_arn"]):
             wanted["role_arn"] = resolve_role(self.api, wanted["role_arn"])
         running = status == "InService"
@@ -891,7 +967,9 @@ class NotebookInstance(Resource):
         return self.finish(before, after, changed_names, described=described)
 
     def update(self, request, restart):
-        """UpdateNotebookInstance; if it fails after the module stopped the instance, start it again."""
+        """UpdateNotebookInstance; if it fails after the module stopped the instance, start it again and
+        report changed: true (the instance was stopped and started) with what happened."""
+        self.refuse_unsettled("UpdateNotebookInstance")
         self.actions.append("UpdateNotebookInstance")
         if self.module.check_mode:
             return
@@ -899,11 +977,17 @@ class NotebookInstance(Resource):
             self.api.client().update_notebook_instance(aws_retry=True, NotebookInstanceName=self.name,
                                                        **request)
         except AWS_ERRORS as exc:  # report the error, but do not leave a running instance stopped
+            stopped = "StopNotebookInstance" in self.actions
             if restart:
                 self.api.call("start_notebook_instance", NotebookInstanceName=self.name)
                 self.actions.append("StartNotebookInstance")
+            happened = ""
+            if stopped and restart:
+                happened = " (the instance was stopped for the update and started again, unchanged)"
+            elif stopped:
+                happened = " (the instance was stopped for the update and is left stopped, unchanged)"
             self.api.fail(exc, "update_notebook_instance", actions=self.actions, restarted=bool(restart),
-                          suffix=" (the instance was started again, unchanged)" if restart else "")
+                          changed=stopped, suffix=happened)
 
     def replace(self, described, current, wanted, current_tags, to_set, to_unset, final):
         """Delete and create again with the wanted settings over the current ones."""
@@ -911,6 +995,7 @@ class NotebookInstance(Resource):
         error = validate_creation(self.params, settings)
         if error:
             self.module.fail_json(msg=error)
+        self.check_references(settings)
         tags = tags_after(current_tags, to_set, to_unset)
         status = described["NotebookInstanceStatus"]
         if status == "InService":
@@ -944,6 +1029,9 @@ class NotebookInstance(Resource):
             result["notebook_instance"] = to_result(final, self.api.tags(final["NotebookInstanceArn"]))
             if final["NotebookInstanceStatus"] == "Failed":
                 result["notebook_instance"].setdefault("failure_reason", final.get("FailureReason"))
+            if self.unsettled and (self.module.check_mode or not self.actions):
+                # planned from the status it moves to (check mode, wait: false): report the one it is in
+                result["notebook_instance"]["notebook_instance_status"] = self.unsettled
         else:
             result["notebook_instance"] = {}
         if self.params["presigned_url"] and final is not None and not self.module.check_mode:

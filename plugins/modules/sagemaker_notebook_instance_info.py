@@ -18,6 +18,8 @@ options:
     description:
       - Name of one notebook instance. An instance that does not exist gives an empty list.
       - When omitted, every instance matching the filters is described. With O(name), only O(tags) filters.
+      - Mutually exclusive with the list filters O(name_contains), O(status) and
+        O(lifecycle_config_name_contains), which a lookup by name could not apply.
     type: str
     aliases: [notebook_instance_name]
   name_contains:
@@ -126,6 +128,8 @@ def main():
             lifecycle_config_name_contains=dict(type="str"),
             tags=dict(type="dict"),
         ),
+        mutually_exclusive=[("name", "name_contains"), ("name", "status"),
+                            ("name", "lifecycle_config_name_contains")],
         supports_check_mode=True,
     )
     if module.params["name"] is not None:

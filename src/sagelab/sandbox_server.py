@@ -537,11 +537,29 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
             raise _transition_error(notebook, ["Stopped", "Failed"], "Deleting")
         notebook.status = "Deleting"
 
+    def check_notebook_references(self, arn: str, params: dict[str, Any], subnet_id: str | None) -> None:
+        """What CreateNotebookInstance and UpdateNotebookInstance refuse beyond the model
+        (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateNotebookInstance.html):
+        the named lifecycle configuration and code repositories (names, not https:// URLs) must exist, and
+        IpAddressType dualstack needs a subnet ("When you specify dualstack, the subnet must support IPv6
+        addressing"; the sandbox cannot tell IPv6 subnets, so it refuses only a missing one - AWS's exact
+        wording for that case is not published, this message is the sandbox's)."""
+        if params.get("LifecycleConfigName"):
+            self._lifecycle_config(params["LifecycleConfigName"], "describe")
+        additional = params.get("AdditionalCodeRepositories") or []
+        for repository in [params.get("DefaultCodeRepository"), *additional]:
+            if repository and not repository.startswith("https://"):
+                self.describe_code_repository(repository)
+        if params.get("IpAddressType") == "dualstack" and not subnet_id:
+            raise ValidationError(f"IpAddressType dualstack requires a SubnetId with IPv6 addressing for "
+                                  f"Notebook Instance ({arn}).")
+
     def update_notebook_instance(self, notebook_instance_name: str, changes: dict[str, Any]) -> None:
         """UpdateNotebookInstance: a stopped (or failed) instance is updated, then stopped again."""
         notebook = self.get_notebook_instance(notebook_instance_name)
         if notebook.status not in ("Stopped", "Failed"):
             raise _transition_error(notebook, ["Stopped", "Failed"], "Updating")
+        self.check_notebook_references(notebook.arn, changes, notebook.subnet_id)
         volume = changes.get("VolumeSizeInGB")
         if volume is not None and volume < notebook.volume_size_in_gb:
             raise ValidationError(f"Volume size cannot be decreased from {notebook.volume_size_in_gb} GB to "
@@ -659,7 +677,14 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         return self.domains[domain_id]
 
     def update_domain(self, domain_id: str, params: dict[str, Any]) -> Domain:
+        """UpdateDomain (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateDomain.html).
+
+        Switching to VpcOnly needs VpcId and SubnetIds in the same call: AWS answers "VpcId and Subnet IDs
+        are required for updating domains to VpcOnly mode" (terraform-provider-aws #45528)."""
         domain = self._domain(domain_id)
+        if params.get("AppNetworkAccessType") == "VpcOnly" and domain.app_network_access_type != "VpcOnly" \
+                and not (params.get("VpcId") and params.get("SubnetIds")):
+            raise ValidationError("VpcId and Subnet IDs are required for updating domains to VpcOnly mode")
         domain.default_user_settings = _merged(domain.default_user_settings,
                                                params.get("DefaultUserSettings"))
         domain.default_space_settings = _merged(domain.default_space_settings,
@@ -842,11 +867,14 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
     # tags
 
     def _get_resource_from_arn(self, arn: str) -> Any:
-        """moto's lookup plus code repositories and user profiles (whose ARN has two path parts)."""
+        """moto's lookup plus lifecycle configurations, code repositories and the Studio resources (user
+        profiles, spaces and apps, whose ARNs have several path parts)."""
         resource_type, _, name = arn.split(":", 5)[-1].partition("/")
         resource: Any
         if resource_type == "code-repository":
             resource = self.code_repositories.get(name)
+        elif resource_type == "notebook-instance-lifecycle-config":
+            resource = self.notebook_instance_lifecycle_configurations.get(name)
         elif resource_type == "user-profile":
             domain_id, _, profile = name.partition("/")
             resource = self.user_profiles.get((domain_id, profile))
@@ -881,6 +909,7 @@ class _SageMakerResponseExtensions(SageMakerResponse):
     method named after it (UpdateNotebookInstance -> update_notebook_instance). Never instantiated."""
 
     _moto_create_notebook_instance = SageMakerResponse.create_notebook_instance
+    _moto_create_lifecycle_config = SageMakerResponse.create_notebook_instance_lifecycle_config
 
     @property
     def _sagelab_backend(self) -> _SageMakerBackendExtensions:
@@ -893,6 +922,9 @@ class _SageMakerResponseExtensions(SageMakerResponse):
     def create_notebook_instance(self) -> ActionResult:
         """moto's create, plus the fields it drops and the defaults AWS fills in."""
         params = self._params()
+        name = params["NotebookInstanceName"]
+        arn = arn_formatter("notebook-instance", name, self.current_account, self.region)
+        self._sagelab_backend.check_notebook_references(arn, params, params.get("SubnetId"))
         result = self._moto_create_notebook_instance()
         notebook = self._sagelab_backend.notebook_instances[params["NotebookInstanceName"]]
         notebook.root_access = params.get("RootAccess") or "Enabled"
@@ -902,6 +934,15 @@ class _SageMakerResponseExtensions(SageMakerResponse):
             instance_metadata_service_configuration=params.get("InstanceMetadataServiceConfiguration")
             or {"MinimumInstanceMetadataServiceVersion": "1"},
         )
+        return result
+
+    def create_notebook_instance_lifecycle_config(self) -> ActionResult:
+        """moto's create, plus the Tags it drops (CreateNotebookInstanceLifecycleConfig takes them)."""
+        params = self._params()
+        result = self._moto_create_lifecycle_config()
+        config = self._sagelab_backend.notebook_instance_lifecycle_configurations[
+            params["NotebookInstanceLifecycleConfigName"]]
+        config.tags = list(params.get("Tags") or [])
         return result
 
     def update_notebook_instance(self) -> ActionResult:
@@ -1228,6 +1269,8 @@ class SandboxApp:
     GET  ping           {"sandbox": "sagelab", "pid": ...}: tells a live sandbox from anything else
     GET/POST/DELETE faults   list / queue (JSON body, see FaultInjector) / clear injected faults
     POST fail-notebook  {"name", "reason", "region"?, "account"?}: put a notebook instance in Failed
+    POST legacy-notebook {"name", "region"?, "account"?}: describe it without IpAddressType, as AWS
+                        describes instances made before the field existed
     """
 
     def __init__(self, moto_app: Callable[..., Any]) -> None:
@@ -1258,6 +1301,8 @@ class SandboxApp:
                 return _json_response({"faults": []})
             if name == "fail-notebook" and request.method == "POST":
                 return _fail_notebook(_json_body(request))
+            if name == "legacy-notebook" and request.method == "POST":
+                return _legacy_notebook(_json_body(request))
         except ValueError as exc:
             return _json_response({"error": str(exc)}, 400)
         return _json_response({"error": f"no such sandbox endpoint: {request.method} {request.path}"}, 404)
@@ -1277,13 +1322,25 @@ def _json_body(request: Request) -> dict[str, Any]:
     return data
 
 
-def _fail_notebook(spec: dict[str, Any]) -> Response:
-    """Put a notebook instance in Failed with a FailureReason, as AWS does when e.g. a lifecycle
-    script fails; it stays there until started, updated or deleted."""
+def _named_notebook(spec: dict[str, Any]) -> FakeSagemakerNotebookInstance | None:
     if not spec.get("name"):
         raise ValueError("name is required")
     backend = sagemaker_backends[spec.get("account", DEFAULT_ACCOUNT_ID)][spec.get("region", SANDBOX_REGION)]
-    notebook = backend.notebook_instances.get(spec["name"])
+    return backend.notebook_instances.get(spec["name"])
+
+
+def _legacy_notebook(spec: dict[str, Any]) -> Response:
+    notebook = _named_notebook(spec)
+    if notebook is None:
+        return _json_response({"error": f"no notebook instance named {spec['name']}"}, 404)
+    notebook.__dict__.pop("ip_address_type", None)
+    return _json_response({"name": spec["name"], "omitted": ["IpAddressType"]})
+
+
+def _fail_notebook(spec: dict[str, Any]) -> Response:
+    """Put a notebook instance in Failed with a FailureReason, as AWS does when e.g. a lifecycle
+    script fails; it stays there until started, updated or deleted."""
+    notebook = _named_notebook(spec)
     if notebook is None:
         return _json_response({"error": f"no notebook instance named {spec['name']}"}, 404)
     notebook.status = "Failed"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +25,16 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import ansible_module, call_api, recording, run_playbook, unique, writes
+from tests.conftest import (
+    REPO,
+    ansible_module,
+    call_api,
+    recorded_requests,
+    recording,
+    run_playbook,
+    unique,
+    writes,
+)
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -169,7 +180,9 @@ def test_notebook_instance_create_idempotence_check_mode_update_and_delete(aws):
 
 def test_a_stopped_instance_is_updated_and_stays_stopped_then_started_on_request(aws):
     name = unique("nb")
-    aws.create(name, stopped=True)
+    subnet = boto3.client("ec2", endpoint_url=aws.url, region_name=REGION, aws_access_key_id="testing",
+                          aws_secret_access_key="testing").describe_subnets()["Subnets"][0]["SubnetId"]
+    aws.create(name, stopped=True, SubnetId=subnet)  # dualstack needs a subnet
     updated = aws.notebook({"name": name, "instance_type": "ml.t3.large", "ip_address_type": "dualstack",
                             "platform_identifier": "notebook-al2-v3", "imds_version": "2"})
     assert updated["actions"] == ["UpdateNotebookInstance"]
@@ -264,9 +277,9 @@ def test_detaching_takes_explicit_empty_values(aws):
 def test_transitional_statuses_are_waited_out_and_wait_false_never_leaves_it_stopped(aws):
     name = unique("nb")
     aws.create(name, wait=False)  # Pending
-    stopped = aws.notebook({"name": name, "state": "stopped", "wait": False})
+    stopped = aws.notebook({"name": name, "state": "stopped"})
     assert stopped["actions"] == ["StopNotebookInstance"]  # waited for InService first: AWS stops only that
-    assert stopped["notebook_instance"]["notebook_instance_status"] == "Stopping"
+    assert stopped["notebook_instance"]["notebook_instance_status"] == "Stopped"
 
     other = unique("nb")
     aws.create(other)
@@ -276,6 +289,141 @@ def test_transitional_statuses_are_waited_out_and_wait_false_never_leaves_it_sto
     assert changed["notebook_instance"]["notebook_instance_status"] in ("Pending", "InService")
     aws.wait(other)
     assert aws.describe(other)["RootAccess"] == "Disabled"
+
+
+def timed(aws: Sandbox, args: dict, check: bool = False) -> tuple[dict, float]:
+    """One module run through ansible-playbook: its result and the task's own duration (s), without
+    Ansible's start-up."""
+    task = {"name": "Task", MODULE: args, "ignore_errors": True, "check_mode": check}
+    playbook = [{"name": "Play", "hosts": "localhost", "connection": "local", "gather_facts": False,
+                 "tasks": [task]}]
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=REPO, delete=False) as f:
+        json.dump(playbook, f)
+    try:
+        run = run_playbook(f.name, env=aws.env)
+    finally:
+        os.unlink(f.name)
+    (result,) = run.data["plays"][0]["tasks"]
+    duration = result["task"]["duration"]
+    seconds = (datetime.fromisoformat(duration["end"]) - datetime.fromisoformat(duration["start"]))
+    return result["hosts"]["localhost"], seconds.total_seconds()
+
+
+def test_check_mode_and_wait_false_return_at_once_on_a_transitional_instance(aws):
+    """Issue 18 item 3: check mode took 28 s during a 20 s Pending. Now it plans from the status the
+    instance moves to, and wait: false never waits: nothing to do returns at once, a change is refused."""
+    name, settled = unique("nb"), unique("nb")
+    aws.create(settled)
+    # the same work on a settled instance: what a run that waits for nothing takes on this machine now
+    _, baseline = timed(aws, {"name": settled, "root_access": False, "state": "stopped"}, check=True)
+    aws.pace(progression="time", seconds=20)
+    try:
+        aws.create(name, wait=False)  # Pending for 20 s
+        with aws.recording() as calls:
+            checked, check_seconds = timed(aws, {"name": name, "root_access": False, "state": "stopped"},
+                                           check=True)
+            assert aws.status(name) == "Pending"  # within the 20 s
+            aws.pace(progression="time", seconds=300)  # the two wait: false runs meet it Pending too
+            same, same_seconds = timed(aws, {"name": name, "wait": False})
+            refused, refused_seconds = timed(aws, {"name": name, "root_access": False, "wait": False})
+        assert aws.status(name) == "Pending"
+    finally:
+        aws.pace(progression="time", seconds=PACE_SECONDS)
+    print(f"settled {baseline:.2f} s; Pending: check mode {check_seconds:.2f} s, wait: false "
+          f"{same_seconds:.2f} s and {refused_seconds:.2f} s")
+    # under 2 s more than a run with nothing to wait for (the module's start-up alone takes seconds on a
+    # busy machine), and far from the 20 s the Pending lasts
+    for seconds in (check_seconds, same_seconds, refused_seconds):
+        assert seconds < baseline + 2, (seconds, baseline)
+    assert checked["changed"] is True and not checked.get("failed"), checked
+    assert checked["actions"] == ["StopNotebookInstance", "UpdateNotebookInstance"], checked
+    assert checked["notebook_instance"]["notebook_instance_status"] == "Pending"
+    assert any("is Pending" in w and "InService" in w for w in checked["warnings"]), checked
+    assert same["changed"] is False and not same.get("failed"), same
+    assert same["notebook_instance"]["notebook_instance_status"] == "Pending"
+    assert refused["failed"] is True, refused
+    assert refused["msg"].startswith(f"Notebook instance {name} is Pending: AWS changes it only once it is "
+                                     "InService"), refused["msg"]
+    assert [call for call in writes(calls) if "/moto-api/" not in call] == [], calls  # the pace is not AWS
+
+
+def test_dualstack_without_a_subnet_is_refused_before_any_call(aws):
+    """Issue 18 item 4: the running instance was stopped, the update refused by AWS, the instance started
+    again - a stop/start cycle for nothing. Now nothing is sent; the sandbox refuses it too (test_sandbox)."""
+    name = unique("nb")
+    aws.create(name)
+    with aws.recording() as calls:
+        refused = aws.notebook({"name": name, "ip_address_type": "dualstack"}, fails=True)
+        new = aws.notebook({"name": unique("nb"), "role": "r", "ip_address_type": "dualstack"}, fails=True)
+    assert refused["msg"].startswith(f"ip_address_type: dualstack needs a subnet and notebook instance "
+                                     f"{name} has none"), refused["msg"]
+    assert refused["changed"] is False and refused["actions"] == []
+    assert new["msg"].startswith("ip_address_type: dualstack needs subnet_id"), new["msg"]
+    assert writes(calls) == [], calls
+    assert aws.status(name) == "InService"
+
+
+def test_references_that_do_not_exist_are_refused_before_stopping(aws):
+    """Issue 18 item 5: a missing lifecycle configuration or code repository (by name) went through: the
+    instance was stopped, the update failed on AWS, the instance restarted. Now they are looked up first."""
+    name, missing = unique("nb"), unique("missing")
+    aws.create(name)
+    for args, message in (({"lifecycle_config_name": missing},
+                           f"lifecycle_config_name: no lifecycle configuration called '{missing}' exists"),
+                          ({"default_code_repository": missing},
+                           f"code repository '{missing}' is not registered in SageMaker"),
+                          ({"additional_code_repositories": ["https://github.com/a/b", missing]},
+                           f"code repository '{missing}' is not registered")):
+        with aws.recording() as calls:
+            refused = aws.notebook({"name": name, **args}, fails=True)
+            new = aws.notebook({"name": unique("nb"), "role": "r", **args}, fails=True)
+        for result in (refused, new):
+            assert message in result["msg"] and result["changed"] is False, result
+        assert "DescribeNotebookInstanceLifecycleConfig" in calls or "DescribeCodeRepository" in calls
+        assert writes(calls) == [], calls
+    assert aws.status(name) == "InService"
+
+
+def test_an_update_failing_after_a_stop_reports_the_stop_and_restart(aws):
+    """Issue 18 item 5: the instance was stopped and started again, so the run changed something."""
+    name = unique("nb")
+    aws.create(name)
+    aws.fault(service="sagemaker", operation="UpdateNotebookInstance", status=400, code="ValidationException",
+              message="The account-level service limit has been exceeded.")
+    try:
+        with aws.recording() as calls:
+            failed = aws.notebook({"name": name, "root_access": False}, fails=True)
+    finally:
+        aws.clear_faults()
+    assert failed["changed"] is True and failed["restarted"] is True, failed
+    assert failed["actions"] == ["StopNotebookInstance", "UpdateNotebookInstance", "StartNotebookInstance"]
+    assert failed["msg"] == ("Could not update notebook instance: ValidationException: The account-level "
+                             "service limit has been exceeded. (the instance was stopped for the update and "
+                             "started again, unchanged)"), failed["msg"]
+    # the injected fault answers UpdateNotebookInstance in front of moto, so its recorder does not list it
+    assert writes(calls) == ["StopNotebookInstance", "StartNotebookInstance"], calls
+    aws.wait(name)
+    assert aws.describe(name)["RootAccess"] == "Enabled"
+
+
+def test_an_instance_described_without_ip_address_type_is_not_drift(aws):
+    """Issue 18 item 7: instances made before IpAddressType existed are described without it; they are
+    IPv4, not a difference to fix by a stop and update on every run."""
+    name = unique("nb")
+    aws.create(name)
+    call_api(aws.url, "/sagelab-sandbox/legacy-notebook", {"name": name})
+    assert "IpAddressType" not in aws.describe(name)
+    with aws.recording() as calls:
+        again = aws.notebook({"name": name, "ip_address_type": "ipv4"})
+    assert again["changed"] is False and writes(calls) == [], (again, calls)
+
+
+def test_info_refuses_name_with_list_filters(aws):
+    with aws.recording() as calls:
+        refused = aws.module("sagelab.sagemaker.sagemaker_notebook_instance_info",
+                             {"name": "nb-x", "name_contains": "nb"}, fails=True)
+    assert "parameters are mutually exclusive: name|name_contains" in refused["msg"], refused["msg"]
+    assert calls == [], calls
 
 
 def test_a_failed_instance_is_reported_never_stopped_and_can_be_updated_or_deleted(aws):
@@ -383,6 +531,30 @@ def test_lifecycle_config_create_idempotence_check_mode_update_and_delete(aws):
 
     assert aws.module(module, {"name": name, "state": "absent"})["changed"] is True
     assert aws.module(module, {"name": name, "state": "absent"})["changed"] is False
+
+
+def test_lifecycle_config_tags_are_set_at_creation_then_as_a_difference(aws):
+    """Issue 18 item 6: CreateNotebookInstanceLifecycleConfig takes Tags; the module could not set them."""
+    name = unique("lcc")
+    module = "sagelab.sagemaker.sagemaker_lifecycle_config"
+    args = {"name": name, "on_start": "#!/bin/bash\ntrue\n", "tags": TAGS}
+    with aws.recording() as calls:
+        created = aws.module(module, args)
+        again = aws.module(module, args)
+        checked = aws.module(module, {**args, "tags": {**TAGS, "Owner": "bob"}}, check=True)
+        retagged = aws.module(module, {**args, "tags": {**TAGS, "Owner": "bob"}})
+    assert writes(calls) == ["CreateNotebookInstanceLifecycleConfig", "AddTags"], calls
+    arn = created["lifecycle_config"]["arn"]
+    create = next(r for r in recorded_requests(aws.url) if r["headers"].get("X-Amz-Target", "").endswith(
+        "CreateNotebookInstanceLifecycleConfig"))
+    sent = json.loads(base64.b64decode(create["body"]) if create.get("body_encoded") else create["body"])
+    assert {t["Key"]: t["Value"] for t in sent["Tags"]} == TAGS  # in the create call itself
+    assert created["lifecycle_config"]["tags"] == TAGS
+    assert again["changed"] is False and checked["changed"] is True and checked["changed_tags"] is True
+    assert checked["changed_scripts"] == [] and retagged["lifecycle_config"]["tags"]["Owner"] == "bob"
+    tags = {t["Key"]: t["Value"] for t in aws.sm.list_tags(ResourceArn=arn)["Tags"]}
+    assert tags == {**TAGS, "Owner": "bob"}
+    aws.module(module, {"name": name, "state": "absent"})
 
 
 # --- sagemaker_code_repository ------------------------------------------------------------------------------

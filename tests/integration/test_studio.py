@@ -143,6 +143,10 @@ def test_domain_create_idempotence_check_mode_update_and_delete(aws, tmp_path):
             (DOMAIN, {"name": name, "idle_shutdown": False}),
             (DOMAIN_INFO, {"name": name})], tmp_path)
     assert writes(calls) == ["UpdateDomain", "AddTags", "UpdateDomain"], calls
+    # to VpcOnly with the VPC and subnets, as AWS requires (the sandbox refuses it otherwise: test_sandbox)
+    to_vpc_only = body(next(r for r in aws.recorded() if operation(r) == "UpdateDomain"))
+    assert (to_vpc_only["AppNetworkAccessType"], to_vpc_only["VpcId"], to_vpc_only["SubnetIds"]) == \
+        ("VpcOnly", vpc, subnets[:1]), to_vpc_only
     assert updated["actions"] == ["UpdateDomain", "AddTags"], updated
     domain = updated["domain"]
     assert domain["subnet_ids"] == subnets[:1] and domain["app_network_access_type"] == "VpcOnly"

@@ -203,8 +203,10 @@ def test_create_fills_in_aws_defaults_and_checks_instance_types_against_the_api(
 def test_update_notebook_instance_applies_what_the_api_accepts(sandbox, sm):
     name, config = unique("nb"), unique("lcc")
     sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=config)
+    subnet = aws(sandbox.endpoint_url, "ec2").describe_subnets()["Subnets"][0]["SubnetId"]
     with transitions(sandbox):
         create_notebook(sm, name, VolumeSizeInGB=20, DefaultCodeRepository="https://github.com/a/one",
+                        SubnetId=subnet,
                         AdditionalCodeRepositories=["https://github.com/a/two"],
                         AcceleratorTypes=["ml.eia2.medium"])
         sm.stop_notebook_instance(NotebookInstanceName=name)
@@ -454,7 +456,7 @@ def test_update_domain_merges_settings(sm):
     arn = sm.update_domain(DomainId=domain_id, DefaultUserSettings={"SecurityGroups": ["sg-9"]},
                            DomainSettingsForUpdate={"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"},
                            AppNetworkAccessType="VpcOnly", SubnetIds=["subnet-2", "subnet-3"],
-                           TagPropagation="ENABLED")["DomainArn"]
+                           VpcId=before["VpcId"], TagPropagation="ENABLED")["DomainArn"]
     after = sm.describe_domain(DomainId=domain_id)
     assert arn == after["DomainArn"]
     assert after["DefaultUserSettings"] == {"ExecutionRole": ROLE, "SecurityGroups": ["sg-9"]}
@@ -543,6 +545,81 @@ def test_scheduler_requests_are_checked_against_the_model(sandbox):
         scheduler.get_schedule(Name="x", GroupName="no group")
     message = aws_error(excinfo)[1]
     assert f"Value 'no group' at 'groupName' {MUST} satisfy regular expression pattern" in message
+
+
+# --- rules beyond the model, each as the API reference states it ------------------------------------------
+
+def test_notebook_references_must_exist_and_dualstack_needs_a_subnet(sandbox, sm):
+    """CreateNotebookInstance / UpdateNotebookInstance: a lifecycle configuration or code repository named
+    (not an https:// URL) must exist; IpAddressType dualstack needs a subnet. Nothing is made or changed."""
+    name, missing = unique("nb"), unique("missing")
+    refusals = [
+        ({"LifecycleConfigName": missing}, "(Details: Notebook Instance Lifecycle Config does not exist.)"),
+        ({"DefaultCodeRepository": missing}, f"Cannot find Code Repository (arn:aws:sagemaker:eu-west-1:"
+                                             f"{ACCOUNT}:code-repository/{missing})"),
+        ({"AdditionalCodeRepositories": ["https://github.com/a/b", missing]}, "Cannot find Code Repository"),
+        ({"IpAddressType": "dualstack"}, "IpAddressType dualstack requires a SubnetId"),
+    ]
+    for extra, message in refusals:
+        with pytest.raises(ClientError) as excinfo:
+            create_notebook(sm, name, **extra)
+        assert aws_error(excinfo)[0] == "ValidationException" and message in aws_error(excinfo)[1], extra
+        listed = sm.list_notebook_instances()["NotebookInstances"]
+        assert name not in [n["NotebookInstanceName"] for n in listed]
+    with transitions(sandbox):
+        create_notebook(sm, name, DefaultCodeRepository="https://github.com/a/one")
+        sm.stop_notebook_instance(NotebookInstanceName=name)
+        for extra, message in refusals:
+            with pytest.raises(ClientError) as excinfo:
+                sm.update_notebook_instance(NotebookInstanceName=name, **extra)
+            assert message in aws_error(excinfo)[1], extra
+        described = sm.describe_notebook_instance(NotebookInstanceName=name)
+        assert described["IpAddressType"] == "ipv4" and "NotebookInstanceLifecycleConfigName" not in described
+
+
+def test_lifecycle_hooks_are_limited_to_16384_characters_on_update_too(sm):
+    name = unique("lcc")
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name,
+                                                 OnStart=[{"Content": "x" * 16384}])
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name,
+                                                     OnCreate=[{"Content": "y" * 16385}])
+    code, message = aws_error(excinfo)
+    assert code == "ValidationException"
+    assert f"at 'onCreate.1.member.content' {MUST} have length less than or equal to 16384" in message
+    described = sm.describe_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name)
+    assert not described.get("OnCreate") and described["OnStart"] == [{"Content": "x" * 16384}]
+
+
+def test_switching_a_domain_to_vpc_only_needs_its_vpc_and_subnets(sandbox, sm):
+    """UpdateDomain to VpcOnly without VpcId and SubnetIds: "VpcId and Subnet IDs are required for updating
+    domains to VpcOnly mode" (terraform-provider-aws #45528)."""
+    name = unique("studio")
+    sm.create_domain(DomainName=name, AuthMode="IAM", VpcId="vpc-0abc", SubnetIds=["subnet-0abc"],
+                     DefaultUserSettings={"ExecutionRole": ROLE})
+    domain_id = f"d-{name}"
+    try:
+        for extra in ({}, {"SubnetIds": ["subnet-0abc"]}, {"VpcId": "vpc-0abc"}):
+            with pytest.raises(ClientError) as excinfo:
+                sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", **extra)
+            assert aws_error(excinfo) == ("ValidationException", "VpcId and Subnet IDs are required for "
+                                                                 "updating domains to VpcOnly mode"), extra
+        assert sm.describe_domain(DomainId=domain_id)["AppNetworkAccessType"] == "PublicInternetOnly"
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly", VpcId="vpc-0abc",
+                         SubnetIds=["subnet-0abc"])
+        assert sm.describe_domain(DomainId=domain_id)["AppNetworkAccessType"] == "VpcOnly"
+        sm.update_domain(DomainId=domain_id, AppNetworkAccessType="VpcOnly")  # already VpcOnly: accepted
+    finally:
+        sm.delete_domain(DomainId=domain_id)
+
+
+def test_an_instance_can_be_described_as_made_before_ip_address_type_existed(sandbox, sm):
+    name = unique("nb")
+    with transitions(sandbox):
+        create_notebook(sm, name)
+    assert call_api(sandbox.endpoint_url, "/sagelab-sandbox/legacy-notebook", {"name": name})[0] == 200
+    assert "IpAddressType" not in sm.describe_notebook_instance(NotebookInstanceName=name)
+    assert call_api(sandbox.endpoint_url, "/sagelab-sandbox/legacy-notebook", {"name": "none"})[0] == 404
 
 
 # --- fault injection -------------------------------------------------------------------------------------
