@@ -234,6 +234,92 @@ domain:
       type: dict
       returned: when the domain exists
       sample: {Owner: alice, ManagedBy: sagelab}
+    auth_mode:
+      description: How users sign in (IAM or SSO).
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: IAM
+    vpc_id:
+      description: The VPC of the domain's apps.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: vpc-0abc1234def567890
+    subnet_ids:
+      description: The subnets of the domain's apps.
+      type: list
+      elements: str
+      returned: when the domain exists (some only on AWS)
+      sample: [subnet-0abc1234def567890]
+    app_network_access_type:
+      description: PublicInternetOnly or VpcOnly.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: PublicInternetOnly
+    app_security_group_management:
+      description: Whether SageMaker manages the security groups of RStudio apps.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: Service
+    default_user_settings:
+      description: The users' default settings (execution role, security groups, app settings), snake_case.
+      type: dict
+      returned: when the domain exists (some only on AWS)
+      sample: {execution_role: arn:aws:iam::123456789012:role/sagelab-sagemaker-execution}
+    default_space_settings:
+      description: The spaces' default settings, snake_case.
+      type: dict
+      returned: when the domain exists (some only on AWS)
+      sample: {}
+    domain_settings:
+      description: Domain-wide settings (domain security groups, RStudio, identity), snake_case.
+      type: dict
+      returned: when the domain exists (some only on AWS)
+      sample: {}
+    kms_key_id:
+      description: The KMS key of the home EFS volume.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: alias/sagelab
+    home_efs_file_system_kms_key_id:
+      description: The same key, under its former name.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: alias/sagelab
+    tag_propagation:
+      description: Whether the domain's tags propagate to what it makes (ENABLED or DISABLED).
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: DISABLED
+    creation_time:
+      description: When the domain was created.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: 2026-01-05T09:30:00.123000+00:00
+    last_modified_time:
+      description: When the domain was last changed.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: 2026-01-05T09:30:00.123000+00:00
+    failure_reason:
+      description: Why the domain is Failed, Update_Failed or Delete_Failed.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: RESOURCE_LIMIT_EXCEEDED
+    security_group_id_for_domain_boundary:
+      description: The security group SageMaker made for traffic between the domain and its EFS volume.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: sg-0123456789abcdef0
+    single_sign_on_managed_application_instance_id:
+      description: The IAM Identity Center application instance of an SSO domain.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: ins-0123456789abcdef
+    single_sign_on_application_arn:
+      description: The IAM Identity Center application of an SSO domain.
+      type: str
+      returned: when the domain exists (some only on AWS)
+      sample: arn:aws:sso::123456789012:application/ssoins-1/apl-1
 adopted:
   description: Whether an existing domain with another name was managed instead of creating O(name).
   returned: always

@@ -164,6 +164,41 @@ user_profile:
       type: dict
       returned: when the profile exists
       sample: {Owner: alice}
+    user_settings:
+      description: The profile's settings (execution role, security groups, app settings), snake_case.
+      type: dict
+      returned: when the profile exists (some only on AWS)
+      sample: {execution_role: arn:aws:iam::123456789012:role/sagelab-alice}
+    creation_time:
+      description: When the profile was created.
+      type: str
+      returned: when the profile exists (some only on AWS)
+      sample: 2026-01-05T09:30:00.123000+00:00
+    last_modified_time:
+      description: When the profile was last changed.
+      type: str
+      returned: when the profile exists (some only on AWS)
+      sample: 2026-01-05T09:30:00.123000+00:00
+    home_efs_file_system_uid:
+      description: The user's POSIX ID on the domain's home EFS volume.
+      type: str
+      returned: when the profile exists (some only on AWS)
+      sample: 200001
+    failure_reason:
+      description: Why the profile is Failed, Update_Failed or Delete_Failed.
+      type: str
+      returned: when the profile exists (some only on AWS)
+      sample: RESOURCE_LIMIT_EXCEEDED
+    single_sign_on_user_identifier:
+      description: The IAM Identity Center user attribute of an SSO domain's profile.
+      type: str
+      returned: when the profile exists (some only on AWS)
+      sample: UserName
+    single_sign_on_user_value:
+      description: The IAM Identity Center user name of an SSO domain's profile.
+      type: str
+      returned: when the profile exists (some only on AWS)
+      sample: alice@example.com
 domain_id:
   description: ID of the profile's domain.
   returned: when the domain exists
