@@ -77,6 +77,11 @@ class Installer:
         self.env = {"UV_NO_PROGRESS": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
         if uv and self.params["system_certs"]:
             self.env["UV_SYSTEM_CERTS"] = "1"
+        # the download cache in the managed user's folder, not under the connection's $HOME; a cache the
+        # host's environment names (UV_CACHE_DIR, PIP_CACHE_DIR: a shared or pre-warmed one) is kept
+        cache, variable = self.params.get("cache_dir"), "UV_CACHE_DIR" if uv else "PIP_CACHE_DIR"
+        if cache and not os.environ.get(variable):
+            self.env[variable] = os.path.join(cache, self.name)
 
     def run(self, argv, what):
         rc, out, err = self.module.run_command(argv, environ_update=self.env)

@@ -76,6 +76,12 @@ options:
     type: list
     elements: str
     default: []
+  pip_cache_dir:
+    description:
+      - Folder for the download cache of the installer O(pip) uses (its C(uv/) or C(pip/) subfolder), as
+        M(sagelab.sagemaker.python_packages) O(sagelab.sagemaker.python_packages#module:cache_dir).
+        Must be an absolute path. Default - the installer's own default.
+    type: path
   uv:
     description:
       - uv binary used for O(pip); default - C(uv) on E(PATH), else the environment's pip.
@@ -270,6 +276,9 @@ def read_lock(path):
 
 def validate(params):
     """One message for bad input, or None."""
+    if params["pip_cache_dir"] is not None and not os.path.isabs(params["pip_cache_dir"]):
+        return (f"pip_cache_dir: {params['pip_cache_dir']!r} is not an absolute path; allowed: an absolute "
+                "folder path such as /home/user/.cache")
     if params["name"] is not None and not NAME_RE.match(params["name"]):
         return (f"name: {params['name']!r} is not a valid environment name; allowed: letters, digits, '.', "
                 "'_' and '-' (no slashes or spaces), e.g. conda-sagemaker")
@@ -459,7 +468,8 @@ def ensure_pip(module, prefix, exists):
     if not specs:
         return {}, {}
     params = {"installer": "auto", "uv": p["uv"], "index_url": p["pip_index_url"], "extra_index_urls": [],
-              "find_links": p["pip_find_links"], "offline": False, "system_certs": True}
+              "find_links": p["pip_find_links"], "offline": False, "system_certs": True,
+              "cache_dir": p["pip_cache_dir"]}
     inst = Installer(module, prefix, find_uv(module, params), params=params)
     if module.check_mode and not exists:
         return {s: None for s in specs}, {}
@@ -536,6 +546,7 @@ def main():
             pip=dict(type="list", elements="str", default=[]),
             pip_index_url=dict(type="str"),
             pip_find_links=dict(type="list", elements="str", default=[]),
+            pip_cache_dir=dict(type="path"),
             uv=dict(type="path"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             engine=dict(type="str", default="auto", choices=["auto", *BINARIES, "rattler"]),

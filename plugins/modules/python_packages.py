@@ -97,6 +97,15 @@ options:
         proxies with a CA in the system store work.
     type: bool
     default: true
+  cache_dir:
+    description:
+      - Folder for the installer's download cache; uv uses its C(uv/) subfolder (E(UV_CACHE_DIR)), pip its
+        C(pip/) subfolder (E(PIP_CACHE_DIR)). Must be an absolute path.
+      - The roles pass C(<sagelab_home>/.cache), so the caches sit in the managed user's home even where
+        the connection's E(HOME) is another folder.
+      - A cache the host's environment names (E(UV_CACHE_DIR) for uv, E(PIP_CACHE_DIR) for pip) is kept.
+      - Default - the installer's own default (under E(XDG_CACHE_HOME) or E(HOME)).
+    type: path
 attributes:
   check_mode:
     support: full
@@ -241,6 +250,9 @@ def validate(params):
     for value in params["extra_index_urls"]:
         if not re.match(r"^(https?|file)://", value):
             return f"extra_index_urls: {value!r} is not a URL; allowed: http://, https:// or file:// URLs"
+    if params["cache_dir"] is not None and not os.path.isabs(params["cache_dir"]):
+        return (f"cache_dir: {params['cache_dir']!r} is not an absolute path; allowed: an absolute folder "
+                "path such as /home/user/.cache")
     venv = params["venv"]
     if os.path.lexists(venv) and not is_environment(venv):
         return (f"venv: {venv!r} exists but is not a Python virtual environment (no pyvenv.cfg) nor a conda "
@@ -350,6 +362,7 @@ def main():
             find_links=dict(type="list", elements="str", default=[]),
             offline=dict(type="bool", default=False),
             system_certs=dict(type="bool", default=True),
+            cache_dir=dict(type="path"),
         ),
         supports_check_mode=True,
     )

@@ -5,8 +5,9 @@ home (sudo -E, CI containers), so one converge proves both:
 
 - it converges, a second run changes nothing, and nothing is written under the installed collection;
 - controller-side outputs (the validation report) go to the controller user's $XDG_STATE_HOME/sagelab;
-- the venv, the kernel and the AWS CLI with its profile all land in sagelab_home, the validation finds
-  them there (kernel listed and executed, `aws sagemaker list-endpoints` answering), nothing in $HOME.
+- the venv, the kernel, the AWS CLI with its profile and the installers' download caches all land in
+  sagelab_home, the validation finds them there (kernel listed and executed, `aws sagemaker
+  list-endpoints` answering), nothing in $HOME.
 """
 
 from __future__ import annotations
@@ -65,9 +66,14 @@ def test_installed_collection_converges_outside_the_repository_in_one_home(insta
     evars = {"sagelab_home": str(home), "python_uv_path": str(BIN / "uv"),
              "aws_cli_install_method": "pip", "sagelab_aws_endpoint_url": sandbox.endpoint_url,
              "aws_cli_access_key_id": ACCESS_KEY_ID, "aws_cli_secret_access_key": SECRET_ACCESS_KEY}
+    # no UV_CACHE_DIR/PIP_CACHE_DIR/XDG_CACHE_HOME: the roles put the caches in <sagelab_home>/.cache; its
+    # uv/ is this machine's warm cache (a link), so the run stays fast and any cache use outside
+    # sagelab_home would show up in $HOME
+    (home / ".cache").mkdir(parents=True)
+    (home / ".cache" / "uv").symlink_to(Path("~/.cache/uv").expanduser())
     env = ansible_env(ANSIBLE_CONFIG=None, ANSIBLE_COLLECTIONS_PATH=str(collections), HOME=str(other),
                       XDG_STATE_HOME=str(xdg), JUPYTER_DATA_DIR=None, XDG_DATA_HOME=None,
-                      UV_CACHE_DIR=str(Path("~/.cache/uv").expanduser()),  # this machine's warm cache
+                      UV_CACHE_DIR=None, PIP_CACHE_DIR=None, XDG_CACHE_HOME=None,
                       PATH=os.pathsep.join([str(BIN), "/usr/local/bin", "/usr/bin", "/bin"]))
     before = tree(path)
 
@@ -98,6 +104,9 @@ def test_installed_collection_converges_outside_the_repository_in_one_home(insta
     assert ACCESS_KEY_ID in (home / ".aws" / "credentials").read_text()
     written = [p for p in other.rglob("*") if p.is_file() and ".ansible" not in p.parts]
     assert written == [], f"written into $HOME: {written}"
+    # the caches: uv's (the link, still there and used) and pip's, if pip ran, in sagelab_home only
+    assert (home / ".cache" / "uv").is_symlink() and (home / ".cache" / "uv" / "CACHEDIR.TAG").is_file()
+    assert {p.name for p in (home / ".cache").iterdir()} <= {"uv", "pip", "sagelab"}
     assert sorted(p.name for p in work.iterdir()) == ["hosts.yml"]
 
     second = run("-e", "sagelab_fast_path=false")  # every role runs again

@@ -37,6 +37,7 @@ def test_bad_input_is_refused_before_anything_changes(tmp_path, conda_channel): 
          "engine: 'micromamba' was requested but no micromamba binary"),
         ({"name": "lab", "rattler_python": "/bin/true"}, "rattler_python: '/bin/true' cannot import rattler"),
         ({"name": "team/lab"}, "name: 'team/lab' is not a valid environment name"),
+        ({"name": "lab", "pip_cache_dir": "rel/cache"}, "pip_cache_dir: 'rel/cache' is not an absolute path"),
         ({"name": "lab", "specs": None, "from_lock": str(tmp_path / "not-a-lock.txt")},
          "is not an explicit lock file"),
     ]

@@ -157,6 +157,7 @@ BAD_INPUT = [
     ({"index_url": "pypi.org/simple"}, "index_url: 'pypi.org/simple' is not a URL"),
     ({"extra_index_urls": ["ftp://mirror"]}, "extra_index_urls: 'ftp://mirror' is not a URL"),
     ({"installer": "uv", "uv": "/nonexistent/uv"}, "uv: '/nonexistent/uv' is not an executable uv binary"),
+    ({"cache_dir": "relative/cache"}, "cache_dir: 'relative/cache' is not an absolute path"),
     ({"installer": "conda"}, "installer"),
     ({"state": "latest"}, "state"),
 ]
@@ -176,3 +177,26 @@ def test_a_path_that_is_not_a_venv_is_refused(tmp_path):
     res = run({"venv": str(target), "uv": UV, "requirements": ["six"]}, fails=True)
     assert res["msg"].startswith(f"venv: '{target}' exists but is not a Python virtual environment")
     assert [p.name for p in target.iterdir()] == ["notes.txt"]
+
+
+def test_the_download_cache_goes_to_cache_dir_not_home(tmp_path):
+    """cache_dir (the roles pass <sagelab_home>/.cache): uv's cache in its uv/ subfolder, nothing under
+    the connection's $HOME; a cache the environment names (UV_CACHE_DIR) is kept. (pip's PIP_CACHE_DIR
+    is set the same way; pip wrote no cache here at all, even run by hand, so it is not asserted.)"""
+    installer = "uv"
+    home, cache, named = tmp_path / "home", tmp_path / "cache", tmp_path / "named"
+    home.mkdir()
+    variable = "UV_CACHE_DIR"
+    env = {"HOME": str(home), "XDG_CACHE_HOME": None, "UV_CACHE_DIR": None, "PIP_CACHE_DIR": None}
+    args = {"venv": str(tmp_path / "env"), "installer": installer, "requirements": ["six==1.16.0"],
+            "cache_dir": str(cache), "uv": UV}
+    res = run(args, env=env)
+    assert res["changed"] is True and res["installer"] == installer, res
+    assert [p.name for p in cache.iterdir()] == [installer]
+    assert any(p.is_file() for p in (cache / installer).rglob("*")), "the installer cached nothing"
+    written = [p for p in home.rglob("*") if p.is_file() and ".ansible" not in p.parts]
+    assert written == [], f"written into $HOME: {written}"
+
+    res = run(dict(args, venv=str(tmp_path / "env2")), env={**env, variable: str(named)})
+    assert res["changed"] is True, res
+    assert any(p.is_file() for p in named.rglob("*")), f"{variable} was not kept"
