@@ -19,7 +19,9 @@ with values the request supplies (aws:ResourceTag/Owner is never supplied). The 
 are therefore checked with moto's own policy evaluator (moto.iam.access_control.IAMPolicy), given what
 AWS would supply: the notebook's ARN, the resource tag Owner, and ${aws:username} substituted:
 start/stop/presigned URL of the user's own notebook are allowed; of another user's, or of a notebook in
-another account, they are not.
+another account, they are not. Likewise the book's fit()/deploy(): training jobs, models, endpoint configs
+and endpoints may be created (and tagged) only with the request tags ManagedBy=sagelab and Owner=<user>,
+and stopped, invoked or deleted only by their owner; the execution role is passed only to SageMaker.
 """
 
 from __future__ import annotations
@@ -187,3 +189,76 @@ def test_own_notebook_only_by_arn_and_owner_tag(scientist, action):
     assert evaluate(policy, user, f"sagemaker:{action}", bobs, owner=f"{prefix}-bob") != "PERMITTED"
     assert evaluate(policy, user, f"sagemaker:{action}", elsewhere, owner=user) != "PERMITTED"
     assert evaluate(policy, user, "iam:CreateUser", "*", owner=user) != "PERMITTED"
+
+
+def may(policy: dict, user: str, action: str, resource: str, context: dict[str, str]) -> bool:
+    """moto's policy evaluator, ${aws:username} substituted, with the condition values AWS would supply.
+
+    AWS fails a StringEquals on a key the request does not carry (no tags: no aws:RequestTag/*); moto 5.2's
+    evaluator skips such a key instead (and then pairs the remaining values with the wrong keys). So every
+    condition key of the policy the request lacks is given a value no policy names: AWS's answer, via moto."""
+    from moto.iam.access_control import IAMPolicy
+
+    document = json.dumps(policy).replace("${aws:username}", user)
+    keys = {key for statement in policy["Statement"] for block in statement.get("Condition", {}).values()
+            for key in block}
+    absent = {key: "<absent from the request>" for key in keys if key not in context}
+    return IAMPolicy(document).is_action_permitted(
+        action, resource, incoming_condition_values={**absent, **context}).name == "PERMITTED"
+
+
+@pytest.mark.parametrize(("action", "kind"), [("CreateTrainingJob", "training-job"), ("CreateModel", "model"),
+                                              ("CreateEndpointConfig", "endpoint-config"),
+                                              ("CreateEndpoint", "endpoint"), ("AddTags", "endpoint")])
+def test_book_resources_created_only_with_the_cost_tags(scientist, action, kind):
+    policy, user, prefix = scientist["policy"], scientist["user"], scientist["prefix"]
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:{kind}/{prefix}-xgboost"
+    tagged = {"aws:RequestTag/ManagedBy": "sagelab", "aws:RequestTag/Owner": user}
+    assert may(policy, user, f"sagemaker:{action}", arn, tagged)
+    assert not may(policy, user, f"sagemaker:{action}", arn, {})  # no tags
+    assert not may(policy, user, f"sagemaker:{action}", arn, {"aws:RequestTag/ManagedBy": "sagelab"})
+    bobs = {**tagged, "aws:RequestTag/Owner": f"{prefix}-bob"}
+    assert not may(policy, user, f"sagemaker:{action}", arn, bobs)
+    assert not may(policy, user, f"sagemaker:{action}", arn, {**tagged, "aws:RequestTag/ManagedBy": "manual"})
+    elsewhere = f"arn:aws:sagemaker:{REGION}:210987654321:{kind}/{prefix}-xgboost"
+    assert not may(policy, user, f"sagemaker:{action}", elsewhere, tagged)
+    # other resource types (a notebook instance, a pipeline) stay outside the statement, tags or not
+    assert not may(policy, user, "sagemaker:CreatePipeline",
+                   f"arn:aws:sagemaker:{REGION}:123456789012:pipeline/{prefix}-p", tagged)
+
+
+@pytest.mark.parametrize(("action", "kind"), [("DeleteEndpoint", "endpoint"), ("UpdateEndpoint", "endpoint"),
+                                              ("InvokeEndpoint", "endpoint"),
+                                              ("DeleteEndpointConfig", "endpoint-config"),
+                                              ("DeleteModel", "model"), ("StopTrainingJob", "training-job")])
+def test_own_book_resources_only_deleted_stopped_by_their_owner(scientist, action, kind):
+    policy, user, prefix = scientist["policy"], scientist["user"], scientist["prefix"]
+    arn = f"arn:aws:sagemaker:{REGION}:123456789012:{kind}/{prefix}-xgboost"
+    assert may(policy, user, f"sagemaker:{action}", arn, {"aws:ResourceTag/Owner": user})
+    assert not may(policy, user, f"sagemaker:{action}", arn, {"aws:ResourceTag/Owner": f"{prefix}-bob"})
+    assert not may(policy, user, f"sagemaker:{action}", arn, {})  # untagged: nobody's, so not hers
+
+
+def test_execution_role_passed_only_to_sagemaker(scientist):
+    policy, user, prefix = scientist["policy"], scientist["user"], scientist["prefix"]
+    role = f"arn:aws:iam::123456789012:role/{prefix}-execution"
+    assert may(policy, user, "iam:PassRole", role, {"iam:PassedToService": "sagemaker.amazonaws.com"})
+    assert not may(policy, user, "iam:PassRole", role, {"iam:PassedToService": "ec2.amazonaws.com"})
+    assert not may(policy, user, "iam:PassRole", "arn:aws:iam::123456789012:role/admin",
+                   {"iam:PassedToService": "sagemaker.amazonaws.com"})
+
+
+def test_the_server_refuses_another_owners_endpoint_and_untagged_creates(scientist):
+    """What the enforcing server itself checks (it authorizes SageMaker against "*", see the docstring)."""
+    url, key, prefix = scientist["url"], scientist["key"], scientist["prefix"]
+    sm = client(url, "sagemaker", key)
+    refusals = [
+        denied(sm.delete_endpoint, EndpointName=f"{prefix}-bob-endpoint"),
+        denied(sm.create_model, ModelName=f"{prefix}-untagged",
+               ExecutionRoleArn=f"arn:aws:iam::123456789012:role/{prefix}-execution",
+               PrimaryContainer={"Image": "123456789012.dkr.ecr.eu-west-1.amazonaws.com/xgboost:1"}),
+        denied(sm.create_endpoint_config, EndpointConfigName=f"{prefix}-untagged",
+               ProductionVariants=[{"VariantName": "v", "ModelName": f"{prefix}-untagged",
+                                    "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]),
+    ]
+    assert set(refusals) == {"AccessDenied"}, refusals
