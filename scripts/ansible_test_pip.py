@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Put a pip bootstrap script where ``ansible-test --venv`` looks for one, when it is missing.
 
 ansible-test creates each sanity test's virtualenv with a get-pip.py it downloads from

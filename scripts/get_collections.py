@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Install the collections in requirements.yml into .collections/.
 
 Galaxy first; where Galaxy cannot be reached (air-gapped sites, CI here), the

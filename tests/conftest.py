@@ -89,7 +89,7 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None, env:
     if extra_vars:
         cmd += ["-e", json.dumps(extra_vars)]
     proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
     try:
         data = json.loads(proc.stdout[proc.stdout.index("{"):])
     except ValueError:
@@ -121,7 +121,8 @@ def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool =
     cmd = [str(BIN / "ansible"), "localhost", "-c", "local", "-m", module, "-a", json.dumps(args)]
     cmd += ["--check"] if check else []
     cmd += ["--diff"] if diff else []
-    proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True,
+                          check=False)
     try:
         data = json.loads(proc.stdout)
     except ValueError:

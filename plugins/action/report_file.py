@@ -18,7 +18,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec={
+        _unused, args = self.validate_argument_spec(argument_spec={
             "dir": {"type": "path", "required": True},
             "name": {"type": "str", "required": True},
             "data": {"type": "raw", "required": True},

@@ -37,7 +37,7 @@ def explicit_specs(urls):
     """Channels and exact specs for the packages of an explicit lock file."""
     channels, specs = [], []
     for url in urls:
-        base, _, filename = url.split("#")[0].rpartition("/")
+        base, _unused, filename = url.split("#")[0].rpartition("/")
         channel = base.rpartition("/")[0]
         if channel not in channels:
             channels.append(channel)
@@ -98,7 +98,7 @@ def main():
         answer = asyncio.run(handle(req))
     except Exception as exc:  # the module turns this into one message
         answer = {"error": f"{type(exc).__name__}: {exc}"}
-    print(json.dumps(answer))
+    sys.stdout.write(json.dumps(answer) + "\n")  # the answer the module reads
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ VPC_ID_RE = re.compile(r"^[-0-9a-zA-Z]{1,32}$")
 KMS_RE = re.compile(r"^[a-zA-Z0-9:/_-]{1,2048}$")
 REPOSITORY_RE = re.compile(r"^(https://([^/]+)/?(.*)|[a-zA-Z0-9](-*[a-zA-Z0-9])*)$")
 
+
 def model_choices(shape, pattern=False):
     """The values botocore's SageMaker model allows for a shape (an enum, or a pattern of alternatives)."""
     try:
@@ -46,8 +47,9 @@ def validate(params):
     if volume is not None and not 5 <= volume <= 16384:
         return f"volume_size: {volume} is not allowed; allowed: 5 to 16384 (GB)"
     role = params["role"]
-    if role is not None and not (ROLE_ARN_RE.match(role) or (not role.startswith("arn:")
-                                                              and ROLE_NAME_RE.match(role))):
+    role_ok = (role is None or ROLE_ARN_RE.match(role)
+               or (not role.startswith("arn:") and ROLE_NAME_RE.match(role)))
+    if not role_ok:
         return (f"role: {role!r} is not allowed; allowed: an IAM role ARN "
                 "(arn:aws:iam::123456789012:role/NAME) or a role name")
     if params["subnet_id"] is not None and not VPC_ID_RE.match(params["subnet_id"]):

@@ -256,8 +256,8 @@ BINARIES = ("micromamba", "mamba", "conda")
 
 def env_path(params):
     if params["prefix"]:
-        return os.path.abspath(os.path.expanduser(params["prefix"]))
-    return os.path.join(os.path.abspath(os.path.expanduser(params["root_prefix"])), "envs", params["name"])
+        return os.path.abspath(params["prefix"])  # type path: ~ and $VARS expanded already
+    return os.path.join(os.path.abspath(params["root_prefix"]), "envs", params["name"])
 
 
 def read_lock(path):
@@ -319,7 +319,7 @@ class RattlerEngine:
         p = self.module.params
         request = {"prefix": prefix, "specs": specs, "channels": channels,
                    "explicit": explicit, "apply": apply, "prune": p["prune"],
-                   "cache_dir": os.path.join(os.path.expanduser(p["root_prefix"]), "pkgs")}
+                   "cache_dir": os.path.join(p["root_prefix"], "pkgs")}
         argv = [self.python, "-c", rattler_source()]
         rc, out, err = self.module.run_command(argv, data=json.dumps(request),
                                                environ_update={"PYTHONNOUSERSITE": "1"})
@@ -382,7 +382,7 @@ class CliEngine:
                 after.pop(normalize_conda(item["name"]), None)
             for item in actions.get("LINK", []):
                 after[normalize_conda(item["name"])] = f"{item['version']} {item.get('build_string', '')}"
-        rc, out, _ = self.module.run_command([self.binary, "list", "-p", prefix, "--explicit", "--md5"])
+        rc, out, _unused = self.module.run_command([self.binary, "list", "-p", prefix, "--explicit", "--md5"])
         lines = [line for line in out.splitlines() if "://" in line] if apply and rc == 0 else []
         return before, after, lines
 
@@ -483,7 +483,6 @@ def ensure_pip(module, prefix, exists):
 def write_lock(module, path, explicit):
     text = "# conda explicit lock file written by sagelab.sagemaker.conda_env\n@EXPLICIT\n"
     text += "".join(line + "\n" for line in explicit)
-    path = os.path.expanduser(path)
     try:
         with open(path) as f:
             if f.read() == text:
@@ -508,7 +507,7 @@ def ensure_conda_env(module):
               "packages": {}, "pip_installed": [], "pip_removed": []}
     explicit_in = None
     if p["from_lock"]:
-        explicit_in, error = read_lock(os.path.expanduser(p["from_lock"]))
+        explicit_in, error = read_lock(p["from_lock"])
         if error:
             module.fail_json(msg=error)
     engine = pick_engine(module)

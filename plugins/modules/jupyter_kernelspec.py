@@ -213,6 +213,7 @@ diff:
 
 import json  # noqa: E402
 import os  # noqa: E402
+import pwd  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
 import stat  # noqa: E402
@@ -308,8 +309,9 @@ def user_kernels_dir(home=None):
     """Jupyter's user kernel folder as jupyter_core finds it on Linux when HOME is home (default $HOME)."""
     data = os.environ.get("JUPYTER_DATA_DIR")
     if data:
-        return os.path.join(os.path.expanduser(data), "kernels")
-    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(home or os.path.expanduser("~"), ".local", "share")
+        return os.path.join(data, "kernels")  # as jupyter_core takes it, unexpanded
+    home = home or os.environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir  # what ~ means to the process
+    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(home, ".local", "share")
     return os.path.join(xdg, "jupyter", "kernels")
 
 

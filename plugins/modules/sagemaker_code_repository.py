@@ -215,7 +215,7 @@ def ensure_code_repository(module, api):
         if fixed:
             details = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in fixed)
             module.fail_json(
-                msg=(f"Cannot change {', '.join(key for key, _, _ in fixed)} of code repository {name}: "
+                msg=(f"Cannot change {', '.join(item[0] for item in fixed)} of code repository {name}: "
                      f"AWS can only change its secret_arn ({details}). Delete the repository (state: absent) "
                      "and create it again, or leave these options as they are."),
                 code_repository=to_result(described, current_tags))

@@ -694,13 +694,13 @@ class Domain(Resource):
             to_set, to_unset = {}, []
         immutable = immutable_differences(current, wanted)
         if immutable:
-            fields = ", ".join(key for key, _, _ in immutable)
+            fields = ", ".join(key for key, _unused, _unused in immutable)
             details = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in immutable)
             self.module.fail_json(
                 msg=(f"Cannot change {fields} of domain {described['DomainName']} in place: UpdateDomain "
                      f"does not accept {'it' if len(immutable) == 1 else 'them'} ({details}). Delete the "
                      "domain (state: absent) and create it again, or leave these options as they are."),
-                immutable_settings=[key for key, _, _ in immutable],
+                immutable_settings=[key for key, _unused, _unused in immutable],
                 domain=to_result(described, current_tags),
                 adopted=self.adopted)
         if differs("execution_role", current["execution_role"], wanted["execution_role"]):
@@ -737,7 +737,7 @@ class Domain(Resource):
             deleted["apps"].append(f"{app['AppType']}/{app['AppName']}")
         if apps:
             self.wait_gone("apps", lambda: [a for a in self.api.paginate("list_apps", "Apps",
-                                                                          DomainIdEquals=domain_id)
+                                                                         DomainIdEquals=domain_id)
                                             if a.get("Status") not in ("Deleted", "Failed")])
         spaces = self.api.paginate("list_spaces", "Spaces", DomainIdEquals=domain_id)
         for space in spaces:

@@ -209,7 +209,7 @@ def validate(params):
     error = validate_name("name", params["name"])
     if error:
         return error
-    for option, _ in SCRIPTS:
+    for option, _unused in SCRIPTS:
         text = params[option]
         if text and len(encode(text)) > MAX_CONTENT:
             return (f"{option}: the script is {len(text)} characters, {len(encode(text))} once "
@@ -233,16 +233,16 @@ def ensure_lifecycle_config(module, api):
     if params["state"] == "absent":
         after = {}
         if described:
-            result.update(changed=True, changed_scripts=[option for option, _ in SCRIPTS if before[option]])
+            result.update(changed=True, changed_scripts=[opt for opt, _kind in SCRIPTS if before[opt]])
             if not module.check_mode:
                 api.call("delete_notebook_instance_lifecycle_config",
                          NotebookInstanceLifecycleConfigName=name)
         result["lifecycle_config"] = {}
     else:
-        wanted = {option: params[option] for option, _ in SCRIPTS}
+        wanted = {option: params[option] for option, _unused in SCRIPTS}
         after = {option: before.get(option, "") if wanted[option] is None else wanted[option]
-                 for option, _ in SCRIPTS}
-        changed = [option for option, _ in SCRIPTS if after[option] != before.get(option, "")]
+                 for option, _unused in SCRIPTS}
+        changed = [option for option, _unused in SCRIPTS if after[option] != before.get(option, "")]
         arn = described.get("NotebookInstanceLifecycleConfigArn") if described else None
         current_tags = api.tags(arn) if arn else {}
         to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
@@ -277,7 +277,7 @@ def ensure_lifecycle_config(module, api):
     if module._diff:
         result["diff"] = [{"before": before.get(option, ""), "after": after.get(option, ""),
                            "before_header": f"{name} {option}", "after_header": f"{name} {option}"}
-                          for option, _ in SCRIPTS]
+                          for option, _unused in SCRIPTS]
     return result
 
 

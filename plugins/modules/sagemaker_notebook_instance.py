@@ -467,7 +467,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit  # noqa: E40
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._notebook_input import validate  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    AWS_ERRORS,
+    BotoCoreError,
+    ClientError,
     Resource,
     SageMakerApi,
     tag_changes,
@@ -686,7 +687,7 @@ def create_request(name, settings, tags):
 
 def creation_settings(wanted):
     """The settings of a new instance: wanted ones plus the module's creation defaults."""
-    settings = {key: value for key, value in wanted.items()}
+    settings = dict(wanted)
     settings["instance_type"] = settings["instance_type"] or DEFAULT_INSTANCE_TYPE
     settings["root_access"] = bool(settings["root_access"])
     settings["instance_metadata_service_version"] = (settings["instance_metadata_service_version"]
@@ -899,7 +900,7 @@ class NotebookInstance(Resource):
 
         immutable = immutable_differences(current, wanted)
         if immutable and not params["recreate"]:
-            fields = ", ".join(key for key, _, _ in immutable)
+            fields = ", ".join(key for key, _unused, _unused in immutable)
             details = "; ".join(f"{key}: {shown(old)} -> {shown(new)}" for key, old, new in immutable)
             self.module.fail_json(
                 msg=(f"Cannot change {fields} of notebook instance {self.name} in place: AWS sets "
@@ -907,7 +908,7 @@ class NotebookInstance(Resource):
                      f"({details}). "
                      "Set recreate: true to delete the instance and create it again (its ML storage volume "
                      "is lost), or leave these options as they are."),
-                immutable_settings=[key for key, _, _ in immutable], notebook_instance=to_result(described))
+                immutable_settings=[key for key, *_rest in immutable], notebook_instance=to_result(described))
 
         if not immutable:
             merged = merged_settings(current, wanted)
@@ -976,7 +977,8 @@ class NotebookInstance(Resource):
         try:
             self.api.client().update_notebook_instance(aws_retry=True, NotebookInstanceName=self.name,
                                                        **request)
-        except AWS_ERRORS as exc:  # report the error, but do not leave a running instance stopped
+        except (BotoCoreError, ClientError) as exc:
+            # report the error, but do not leave a running instance stopped
             stopped = "StopNotebookInstance" in self.actions
             if restart:
                 self.api.call("start_notebook_instance", NotebookInstanceName=self.name)

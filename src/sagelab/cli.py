@@ -613,7 +613,7 @@ def _direct(args: argparse.Namespace, home: Path, out: Console, err: Console) ->
     import botocore.exceptions
 
     try:
-        target, _ = _aws_target(args, home, err)
+        target, _unused = _aws_target(args, home, err)
         if args.command == "cost":
             return _cost(args, home, target, out)
         opener = _studio_open if args.command == "studio" else _notebook_open

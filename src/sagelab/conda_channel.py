@@ -54,7 +54,7 @@ def normalize(name: str) -> str:
 
 
 def run(argv: list[str], **kw) -> str:
-    proc = subprocess.run(argv, capture_output=True, text=True, **kw)
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, **kw)
     if proc.returncode != 0:
         sys.exit(f"[conda-channel] {' '.join(argv[:4])} ... failed:\n{proc.stdout[-2000:]}\n"
                  f"{proc.stderr[-3000:]}")
@@ -245,7 +245,7 @@ def wheel_package(wheel: Path, minor: str, out: Path) -> Path:
             if path == f"{dist_info}/INSTALLER":
                 continue
             if path.startswith(data_dir + "/"):
-                kind, _, rest = path[len(data_dir) + 1:].partition("/")
+                kind, _unused, rest = path[len(data_dir) + 1:].partition("/")
                 if kind in ("purelib", "platlib"):
                     pkg.add(f"{site}/{rest}", data, mode)
                 elif kind == "scripts":
@@ -265,14 +265,14 @@ def wheel_package(wheel: Path, minor: str, out: Path) -> Path:
                 if line.startswith("["):
                     section = line.strip("[]").strip()
                 elif "=" in line and section in ("console_scripts", "gui_scripts"):
-                    script, _, target = line.partition("=")
+                    script, _unused, target = line.partition("=")
                     entry_points.append(f"{script.strip()} = {target.strip().split()[0]}")
     if not compiled:
         pkg.link = {"noarch": {"type": "python", "entry_points": entry_points}, "package_metadata_version": 1}
     else:
         for entry in entry_points:
-            script, _, target = entry.partition(" = ")
-            module, _, func = target.partition(":")
+            script, _unused, target = entry.partition(" = ")
+            module, _unused, func = target.partition(":")
             text = (f"#!{PLACEHOLDER}/bin/python\nimport sys\nfrom {module} import {func.split('.')[0]}\n"
                     f"if __name__ == '__main__':\n    sys.exit({func}())\n")
             pkg.add(f"bin/{script}", text.encode(), 0o755, prefix=PLACEHOLDER)

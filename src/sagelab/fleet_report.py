@@ -40,7 +40,7 @@ def cases(doc: dict[str, Any]) -> list[Case]:
 def junit_xml(doc: dict[str, Any]) -> bytes:
     found = cases(doc)
     suite = ET.Element("testsuite", name="sagelab validate", tests=str(len(found)),
-                       failures=str(sum(not ok for _, _, ok, _ in found)), errors="0",
+                       failures=str(sum(not ok for _unused, _unused, ok, _unused in found)), errors="0",
                        timestamp=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     for host, check, ok, detail in found:
         case = ET.SubElement(suite, "testcase", classname=host, name=check)
@@ -63,9 +63,9 @@ h1{font-size:1.4em}.summary{font-weight:bold}
 def html_page(doc: dict[str, Any]) -> str:
     found = cases(doc)
     hosts = list(doc["hosts"])
-    checks = list(dict.fromkeys(check for _, check, _, _ in found))
+    checks = list(dict.fromkeys(check for _unused, check, _unused, _unused in found))
     by = {(host, check): (ok, detail) for host, check, ok, detail in found}
-    bad_hosts = sorted({host for host, _, ok, _ in found if not ok})
+    bad_hosts = sorted({host for host, _unused, ok, _unused in found if not ok})
     esc = html.escape
     rows = []
     for host in hosts:

@@ -146,7 +146,7 @@ def _print_aws(aws: dict[str, Any], console: Console) -> None:
     if notebook.endswith("(InService)"):  # the link itself is a credential: never in a report
         where = (f" --profile {aws['profile']}" if aws["target"] != "sandbox" else "") + (
             f" --region {aws['region']}" if aws["region"] != DEFAULT_REGION else "")
-        command = f"sagelab notebook open --name {notebook.split(' (')[0]}{where}"
+        command = f"sagelab notebook open --name {notebook.split(' (', maxsplit=1)[0]}{where}"
         console.print(Text.assemble("  open JupyterLab: ", (command, "bold")), soft_wrap=True)
     teardown = aws.get("teardown")
     if teardown:
@@ -195,8 +195,8 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
         bad = "unreachable" if h["unreachable"] else "failed" if h["failed"] else "no"
         cells = [host, str(h["ok"]), str(h["changed"]), Text(bad, style="red" if bad != "no" else "green")]
         if validated:
-            cells += [str((validation or {}).get("route", "-")), *(str(versions.get(p, "-")) for p in
-                                                                 VERSION_PACKAGES), _kernel(validation)]
+            cells += [str((validation or {}).get("route", "-")),
+                      *(str(versions.get(p, "-")) for p in VERSION_PACKAGES), _kernel(validation)]
         table.add_row(*cells)
         problems += [(host, f["task"], f["msg"]) for f in h["failures"]]
         problems += [(host, f"check: {c.get('name', '?')}", str(c.get("detail", "")))

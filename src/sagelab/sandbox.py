@@ -34,7 +34,6 @@ READY_PREFIX = "sagelab sandbox listening on "
 NOTEBOOK_MODEL = "sagemaker::notebook-instance"  # name in moto's state manager (/moto-api/state-manager/)
 
 
-
 class SandboxError(RuntimeError):
     """The sandbox could not be started (the message says why and where its log is)."""
 

@@ -869,17 +869,17 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
     def _get_resource_from_arn(self, arn: str) -> Any:
         """moto's lookup plus lifecycle configurations, code repositories and the Studio resources (user
         profiles, spaces and apps, whose ARNs have several path parts)."""
-        resource_type, _, name = arn.split(":", 5)[-1].partition("/")
+        resource_type, _unused, name = arn.split(":", 5)[-1].partition("/")
         resource: Any
         if resource_type == "code-repository":
             resource = self.code_repositories.get(name)
         elif resource_type == "notebook-instance-lifecycle-config":
             resource = self.notebook_instance_lifecycle_configurations.get(name)
         elif resource_type == "user-profile":
-            domain_id, _, profile = name.partition("/")
+            domain_id, _unused, profile = name.partition("/")
             resource = self.user_profiles.get((domain_id, profile))
         elif resource_type == "space":
-            domain_id, _, space = name.partition("/")
+            domain_id, _unused, space = name.partition("/")
             resource = self.spaces.get((domain_id, space))
         elif resource_type == "app":
             resource = self.studio_apps.get(cast(tuple[str, str, str, str], tuple(name.split("/", 3))))

@@ -34,7 +34,7 @@ def run_logged(playbook: str, *args: str, extra_vars: dict, env: dict[str, str],
 
     cmd = [str(BIN / "ansible-playbook"), str(REPO / playbook), *args, "-e", json.dumps(extra_vars)]
     proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(ANSIBLE_LOG_PATH=str(log), **env),
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout, check=False)
     data: dict = {}
     for match in reversed(list(re.finditer(r"^\{$", proc.stdout, re.M))):
         try:

@@ -98,7 +98,7 @@ def test_modules_survive_throttling_and_server_errors(aws, tmp_path):
     assert described["NotebookInstanceStatus"] == "InService"
     repository = sm.describe_code_repository(CodeRepositoryName=names["repo"])
     assert repository["CodeRepositoryName"] == names["repo"]
-    survived = sum(count for *_, count in faults)
+    survived = sum(count for *_unused, count in faults)
     SURVIVED.append({"faults": survived, "modules": len(results), "seconds": round(took, 1)})
     print(f"survived {survived} injected faults in {len(results)} modules, {took:.1f}s")
     assert survived == 12
@@ -120,11 +120,11 @@ TOO_MANY = [  # module, args, service, operation, status, code, message
 def test_too_many_faults_fail_with_the_aws_error_not_a_traceback(aws, tmp_path):
     """Each module meets as many faults as it may attempts (AWS_MAX_ATTEMPTS=2), queued in the order the
     modules run: every fault is consumed (exactly two attempts each), and each fails cleanly."""
-    for _, _, service, operation, status, _, _ in TOO_MANY:
+    for _unused, _unused, service, operation, status, _unused, _unused in TOO_MANY:
         fault(aws.endpoint_url, service=service, operation=operation, status=status, count=2)
-    results = play([(module, args) for module, args, *_ in TOO_MANY], tmp_path,
+    results = play([case[:2] for case in TOO_MANY], tmp_path,
                    env={**aws.env, "AWS_MAX_ATTEMPTS": "2"})
-    for result, (module, _, _, _, _, code, message) in zip(results, TOO_MANY, strict=True):
+    for result, (module, *_args, code, message) in zip(results, TOO_MANY, strict=True):
         assert result["failed"] is True, (module, result)
         assert result["msg"].startswith("Could not "), (module, result["msg"])
         expected = f"{code}: {message} (gave up after 2 attempts; AWS_MAX_ATTEMPTS sets how many)"
@@ -168,7 +168,7 @@ def test_backoff_is_jittered_and_bounded(monkeypatch):
         assert call() == "ok"
         return list(sleeps)
 
-    runs = [run_once() for _ in range(20)]
+    runs = [run_once() for _unused in range(20)]
     for delays in runs:
         assert len(delays) == attempts - 1
         for i, delay in enumerate(delays):  # full jitter: uniform in [0, min(max_delay, delay * 2**i)]
@@ -184,7 +184,7 @@ def test_a_notebook_failing_while_waited_for_is_reported_not_looped_on_nor_delet
     try:
         def fail_soon() -> None:
             sm = sagemaker(url)
-            for _ in range(100):  # once the module has created it, it fails (as a lifecycle script can)
+            for _unused in range(100):  # once the module has created it, it fails (as a lifecycle script can)
                 if sm.list_notebook_instances(NameContains=name)["NotebookInstances"]:
                     time.sleep(1)
                     call_api(url, "/sagelab-sandbox/fail-notebook", {"name": name, "reason": reason})

@@ -204,7 +204,7 @@ def estate(sandbox, tmp_path_factory) -> Estate:
 
 def test_check_mode_on_a_fresh_account_foretells_the_converge_exactly(estate):
     """aws_access, notebook and studio; schedule on its own (next test)."""
-    checked, _ = estate.recorded_check(THREE)
+    checked, _unused = estate.recorded_check(THREE)
     foretold = checked.changed_tasks()
     assert len(foretold) >= 10, foretold
     converged = estate.run(THREE, verbose=True)
@@ -215,7 +215,7 @@ def test_check_mode_on_a_fresh_account_foretells_the_converge_exactly(estate):
 
 def test_check_mode_foretells_the_schedules_on_a_fresh_account(estate):
     estate.seen.get("fresh") or pytest.skip("needs the converge")
-    checked, _ = estate.recorded_check("playbooks/schedule.yml", ok=False)
+    checked, _unused = estate.recorded_check("playbooks/schedule.yml", ok=False)
     converged = estate.run("playbooks/schedule.yml", verbose=True)
     after = estate.snapshot()
     n = estate.name
@@ -269,7 +269,7 @@ def issued_secrets(estate: Estate) -> list[str]:
 
 def test_check_mode_on_a_converged_account_foretells_no_change_and_none_happens(estate):
     before = estate.seen.get("converged") or pytest.skip("needs the converge")
-    checked, _ = estate.recorded_check(ALL)
+    checked, _unused = estate.recorded_check(ALL)
     assert checked.changed_tasks() == []
     again = estate.run(ALL)
     assert again.changed_tasks() == []
@@ -307,14 +307,14 @@ def test_secrets_issued_through_sagelabs_runner_at_vvv_never_reach_its_artifacts
 
 def test_check_mode_foretells_the_teardown_exactly_then_nothing(estate):
     estate.seen.get("converged") or pytest.skip("needs the converge")
-    checked, _ = estate.recorded_check(TEARDOWN)
+    checked, _unused = estate.recorded_check(TEARDOWN)
     foretold = checked.changed_tasks()
     assert "Ensure sagelab's notebook instances are stopped and deleted" in foretold
     removed = estate.run(TEARDOWN, verbose=True)
     assert removed.changed_tasks() == foretold
     after = estate.snapshot()
     assert after["notebooks"] == {} and after["schedules"] == {} and after["users"] == {}
-    checked, _ = estate.recorded_check(TEARDOWN)
+    checked, _unused = estate.recorded_check(TEARDOWN)
     assert checked.changed_tasks() == []
     assert estate.run(TEARDOWN).changed_tasks() == []
 

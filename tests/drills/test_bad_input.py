@@ -172,7 +172,7 @@ def refusals(sandbox, tmp_path_factory) -> dict[str, Any]:
     target = tmp / "target"
     target.mkdir()
     blocks = []
-    for i, (case, role, var, value, _) in enumerate(ROLE_CASES):
+    for i, (case, role, var, value, _unused) in enumerate(ROLE_CASES):
         blocks.append({"name": f"Case {case}", "block": [{
             "name": f"Run the {role} preflight ({case})",
             "ansible.builtin.include_role": {"name": f"sagelab.sagemaker.{role}", "tasks_from": "preflight"},
@@ -188,9 +188,10 @@ def refusals(sandbox, tmp_path_factory) -> dict[str, Any]:
     playbook = tmp / "preflights.yml"
     playbook.write_text(json.dumps(roles_play))
     modules_play = [{"name": "Modules", "hosts": "localhost", "connection": "local", "gather_facts": False,
-                     "tasks": [{"name": f"Case {case}", module: json.loads(json.dumps(args).replace(
-                         "{tmp}", str(target))), "ignore_errors": True}
-                               for case, module, args, _ in MODULE_CASES]}]
+                     "tasks": [{"name": f"Case {case}",
+                                module: json.loads(json.dumps(args).replace("{tmp}", str(target))),
+                                "ignore_errors": True}
+                               for case, module, args, _unused in MODULE_CASES]}]
     modules = tmp / "modules.yml"
     modules.write_text(json.dumps(modules_play))
     env = {**sandbox.env, "JUPYTER_DATA_DIR": str(target / "jupyter")}
@@ -201,7 +202,7 @@ def refusals(sandbox, tmp_path_factory) -> dict[str, Any]:
     refused = tasks[-1]["hosts"]["localhost"]["drill_refused"]
     module_tasks = modules_run.data["plays"][0]["tasks"]
     module_results = {case: task["hosts"]["localhost"]
-                      for (case, *_), task in zip(MODULE_CASES, module_tasks, strict=True)}
+                      for (case, *_unused), task in zip(MODULE_CASES, module_tasks, strict=True)}
     changed = [t["task"]["name"] for run in (roles_run, modules_run) for p in run.data["plays"]
                for t in p["tasks"] if t["hosts"].get("localhost", {}).get("changed")]
     return {"roles": refused, "modules": module_results, "calls": calls, "target": target, "changed": changed}
@@ -209,8 +210,8 @@ def refusals(sandbox, tmp_path_factory) -> dict[str, Any]:
 
 def test_the_table_is_at_least_thirty_cases_across_roles_and_modules():
     assert len(ROLE_CASES) + len(MODULE_CASES) >= 30
-    assert len({role for _, role, *_ in ROLE_CASES}) >= 10
-    assert len({module for _, module, *_ in MODULE_CASES}) >= 8
+    assert len({role for _unused, role, *_unused in ROLE_CASES}) >= 10
+    assert len({module for _unused, module, *_unused in MODULE_CASES}) >= 8
     print(f"bad input: {len(ROLE_CASES)} role cases, {len(MODULE_CASES)} module cases")
 
 

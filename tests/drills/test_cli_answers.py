@@ -45,7 +45,7 @@ def sandbox_profile_run(sandbox, tmp_path_factory):
         proc = subprocess.run([str(BIN / "sagelab"), "notebook", "up", "--check", "--profile", "sagemaker",
                                "-e", f"notebook_instance_name={name}", "--json"],
                               cwd=REPO, env=cli_env(sandbox, root), capture_output=True, text=True,
-                              timeout=600)
+                              timeout=600, check=False)
     bodies = []
     for request in recorded_requests(sandbox.endpoint_url):
         body = request.get("body") or ""
@@ -55,7 +55,7 @@ def sandbox_profile_run(sandbox, tmp_path_factory):
 
 
 def test_the_sandbox_profile_is_recognised_and_the_sandbox_used(sandbox_profile_run, sandbox):
-    proc, _, calls, _ = sandbox_profile_run
+    proc, _unused, calls, _unused = sandbox_profile_run
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert (f"AWS side: embedded AWS sandbox at {sandbox.endpoint_url} ({REGION}) — --profile sagemaker is "
             f"sagelab's sandbox profile (its endpoint_url {sandbox.endpoint_url} is this machine, not an AWS "
@@ -67,7 +67,7 @@ def test_the_sandbox_profile_is_recognised_and_the_sandbox_used(sandbox_profile_
 
 
 def test_the_users_notebook_name_wins_over_the_clis(sandbox_profile_run):
-    proc, name, _, bodies = sandbox_profile_run
+    proc, name, _unused, bodies = sandbox_profile_run
     doc = json.loads(proc.stdout)
     assert doc["aws"]["resources"]["notebook_instance"].startswith(f"{name} ")
     asked = [json.loads(b).get("NotebookInstanceName") for b in bodies if b.startswith("{")]
@@ -79,7 +79,7 @@ def test_a_profile_with_another_endpoint_is_refused(sandbox, tmp_path):
     env = cli_env(sandbox, tmp_path)
     (tmp_path / "config").write_text("[profile lab]\nendpoint_url = http://localstack.lab:4566\n")
     proc = subprocess.run([str(BIN / "sagelab"), "down", "--check", "--profile", "lab"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 1  # refused before anything ran
     assert ("--profile: 'lab' sends every call to endpoint_url http://localstack.lab:4566, not to AWS"
             in proc.stderr)
@@ -98,7 +98,7 @@ def test_sandbox_notebook_open_says_the_link_cannot_open(sandbox, tmp_path):
     stamp.parent.mkdir(parents=True)
     stamp.write_text(json.dumps({"env": str(tmp_path / "workdir" / "sagemaker")}))
     base = [str(BIN / "sagelab"), "notebook", "open", "--name", name]
-    proc = subprocess.run(base, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(base, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     host = f"{name}.notebook.{REGION}.sagemaker.aws"
     assert proc.stdout.strip().startswith(f"https://{host}?authToken=")  # the link alone on stdout
@@ -106,7 +106,8 @@ def test_sandbox_notebook_open_says_the_link_cannot_open(sandbox, tmp_path):
     assert (f"sagelab: note: this link cannot open: it comes from the embedded sandbox, and {host} is a "
             "real-AWS hostname") in " ".join(proc.stderr.split())
     assert f"This workstation's own JupyterLab opens: {lab}" in " ".join(proc.stderr.split())
-    proc = subprocess.run([*base, "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([*base, "--json"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
     doc = json.loads(proc.stdout)
     assert (doc["opens"], doc["local_jupyterlab"]) == (False, lab)
     assert "cannot open" in doc["note"]
@@ -119,7 +120,8 @@ def test_a_type_the_module_refuses_is_refused_before_the_lifecycle_config_is_mad
     with recording(sandbox.endpoint_url) as calls:
         proc = subprocess.run([str(BIN / "sagelab"), "notebook", "up", "--name", name,
                                "-e", "notebook_instance_type=ml.t3.tiny"], cwd=REPO,
-                              env=cli_env(sandbox, tmp_path), capture_output=True, text=True, timeout=600)
+                              env=cli_env(sandbox, tmp_path), capture_output=True, text=True, timeout=600,
+                              check=False)
     assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
     shown = " ".join(proc.stdout.split())
     assert "notebook_instance_type: 'ml.t3.tiny' is not a notebook instance type; allowed:" in shown

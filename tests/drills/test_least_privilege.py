@@ -62,7 +62,7 @@ def enforcing(tmp_path_factory) -> Iterator[dict[str, Any]]:
                               stdout=log, stderr=subprocess.STDOUT, cwd=home, start_new_session=True)
     try:
         url = None
-        for _ in range(300):
+        for _unused in range(300):
             text = (home / "sandbox.log").read_text()
             if "listening on " in text:
                 url = text.split("listening on ", 1)[1].split()[0]

@@ -65,7 +65,7 @@ def checked(ws, ok: bool = True):
 
 
 def test_check_mode_on_a_fresh_host_writes_nothing(ws):
-    foretold, _ = checked(ws)
+    foretold, _unused = checked(ws)
     assert "Ensure boto3, the SageMaker SDK and pandas are installed in the environment" in foretold
     assert not (ws["root"] / "workdir").exists()
     ws["seen"]["fresh"] = foretold
@@ -149,7 +149,7 @@ def kill_tree(pid: int) -> None:
     """SIGKILL ansible-playbook and everything it started (modules, uv), as a power cut would: the whole
     tree is frozen first (SIGSTOP), so nothing is orphaned out of reach, then killed."""
     frozen: set[int] = set()
-    for _ in range(3):
+    for _unused in range(3):
         for member in descendants(pid) - frozen:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(member, signal.SIGSTOP)

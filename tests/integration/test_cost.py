@@ -72,7 +72,9 @@ def estate(sandbox) -> Any:
                                     Tags=tags(**SAGELAB, Owner=owner))
     sm.create_notebook_instance(NotebookInstanceName="cost-someone-elses", InstanceType="ml.t3.medium",
                                 RoleArn=role)
-    status = lambda name: sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]  # noqa: E731
+
+    def status(name):
+        return sm.describe_notebook_instance(NotebookInstanceName=name)["NotebookInstanceStatus"]
     wait(lambda: status("cost-alice-stopped") == "InService")
     sm.stop_notebook_instance(NotebookInstanceName="cost-alice-stopped")
 
@@ -173,7 +175,7 @@ def test_cost_report_with_a_fixed_price_table(estate, sandbox, capsys, monkeypat
         "CostCenter": "Active", "ManagedBy": "Active", "Owner": "Active", "Project": "Active"}
 
     # the table a person reads: the same figures, the price source and its date, the projection's basis
-    code, out, _ = run_cost(capsys, monkeypatch, sandbox, "--prices", str(table))
+    code, out, _unused = run_cost(capsys, monkeypatch, sandbox, "--prices", str(table))
     assert code == 0
     for shown in ("cost-alice", "cost-studio/alice/JupyterLab/default", "alice / churn", "276.64",
                   "592.29", f"Prices: price table {table}, as of 2026-11-01",
@@ -234,7 +236,7 @@ class FakePricing:
         self.products = products
         self.filters: list[list[dict]] = []
 
-    def get_paginator(self, _: str) -> FakePricing:
+    def get_paginator(self, _unused: str) -> FakePricing:
         return self
 
     def paginate(self, ServiceCode: str, Filters: list[dict]) -> list[dict]:  # noqa: N803

@@ -181,7 +181,7 @@ BAD = [
 def refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], list[str]]:
     """Every BAD case in one ansible-playbook run (one task per case): the results, and the AWS calls."""
     tasks = [{"name": f"case {i}", MODULE: {**stop_args(unique("bad")), **override}, "ignore_errors": True}
-             for i, (override, _) in enumerate(BAD)]
+             for i, (override, _unused) in enumerate(BAD)]
     playbook = tmp_path_factory.mktemp("refusals") / "refusals.yml"
     playbook.write_text(json.dumps([{"hosts": "localhost", "connection": "local", "gather_facts": False,
                                      "tasks": tasks}]))
@@ -192,7 +192,7 @@ def refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[li
     return results, calls
 
 
-@pytest.mark.parametrize("case", range(len(BAD)), ids=[m[:40] for _, m in BAD])
+@pytest.mark.parametrize("case", range(len(BAD)), ids=[m[:40] for _unused, m in BAD])
 def test_bad_input_is_refused_before_any_call(refusals, case):
     results, calls = refusals
     refused, message = results[case], BAD[case][1]

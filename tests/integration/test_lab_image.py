@@ -24,7 +24,7 @@ BUILDER = "sagelab-pytest-image-build"
 
 
 def _podman(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["podman", *args], capture_output=True, text=True)
+    return subprocess.run(["podman", *args], capture_output=True, text=True, check=False)
 
 
 def _labels(tag: str) -> dict:

@@ -652,7 +652,9 @@ def test_playbook_converges_is_idempotent_and_the_idle_checker_decides_right(aws
 
     checker = load_checker(aws, f"{name}-auto-stop")
     now = datetime.now(UTC)
-    stamp = lambda minutes: (now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # noqa: E731
+
+    def stamp(minutes):
+        return (now - timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     stopped: list[tuple[str, str]] = []
     monkeypatch.setitem(checker, "boot_time", lambda: now - timedelta(hours=5))
     monkeypatch.setitem(checker, "this_instance", lambda: (name, REGION))
@@ -671,7 +673,6 @@ def test_playbook_converges_is_idempotent_and_the_idle_checker_decides_right(aws
         monkeypatch.setitem(checker, "jupyter", answers.__getitem__)
         assert checker["main"]() == 0
         assert stopped == ([(name, REGION)] if should_stop else []), (kernels, terminals)
-
 
 
 def test_a_url_asked_for_is_kept_for_later_tasks_and_never_shown(aws):

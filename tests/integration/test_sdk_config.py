@@ -67,14 +67,14 @@ def test_the_merge_keeps_the_users_settings_and_sets_sagelabs(sdk_filter):
 
 def test_bad_settings_are_named_with_what_is_allowed(sdk_filter):
     problems = sdk_filter.sdk_config_problems("relative/config.yaml", bucket="My_Bucket", role="admin",
-                                                tags={"aws:owner": "x"})
+                                              tags={"aws:owner": "x"})
     assert [p.split(":")[0] for p in problems] == [
         "sagemaker_sdk_config_path", "sagemaker_sdk_default_bucket", "sagemaker_sdk_execution_role",
         "sagemaker_sdk_tags"]
     assert "allowed: 3 to 63 lowercase letters" in problems[1]
     assert "reserved by AWS" in problems[3]
     assert sdk_filter.sdk_config_problems("/h/.config/sagemaker/config.yaml", bucket=BUCKET, role=ROLE,
-                                            tags=TAGS) == []
+                                          tags=TAGS) == []
 
 
 FOLDER = "Ensure the SDK's config folder exists"

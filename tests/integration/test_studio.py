@@ -364,8 +364,8 @@ BAD_INPUT = [
 
 def test_bad_input_is_refused_before_any_call(aws, tmp_path):
     with aws.recording() as calls:
-        results = aws.play([(module, args) for module, args, _ in BAD_INPUT], tmp_path)
-    for result, (_, _, expected) in zip(results, BAD_INPUT, strict=True):
+        results = aws.play([(module, args) for module, args, _unused in BAD_INPUT], tmp_path)
+    for result, (_unused, _unused, expected) in zip(results, BAD_INPUT, strict=True):
         assert result["failed"] is True and expected in result["msg"], (expected, result["msg"])
         assert "Traceback" not in result.get("module_stderr", "")
     assert calls == [], calls

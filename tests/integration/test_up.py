@@ -43,7 +43,7 @@ def up(tmp_path_factory, own_sandbox):
     def run(*args: str, json_output: bool = True) -> tuple[int, dict | str, str]:
         cmd = [str(BIN / "sagelab"), "up", "-e", f"@{root / 'vars.json'}", *args]
         proc = subprocess.run(cmd + (["--json"] if json_output else []),
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=1200)
+                              cwd=REPO, env=env, capture_output=True, text=True, timeout=1200, check=False)
         if not json_output:
             return proc.returncode, proc.stdout, proc.stderr
         try:
@@ -58,7 +58,7 @@ def up(tmp_path_factory, own_sandbox):
 
 
 def test_first_up_builds_both_sides_and_reports(up):
-    root, run, iam, _ = up
+    root, run, iam, _unused = up
     code, doc, err = run()
     assert code == 0, json.dumps(doc, indent=1)[-4000:]
     assert "AWS side: embedded AWS sandbox at http://127.0.0.1:" in err
@@ -104,8 +104,8 @@ def test_first_up_builds_both_sides_and_reports(up):
 
 
 def test_second_up_changes_nothing_and_keeps_the_one_key(up):
-    _, run, iam, _ = up
-    code, doc, _ = run()
+    _unused, run, iam, _unused = up
+    code, doc, _unused = run()
     assert code == 0
     assert doc["aws"]["aws_access"]["changed"] == 0
     assert doc["hosts"]["localhost"]["changed"] == 0
@@ -113,8 +113,8 @@ def test_second_up_changes_nothing_and_keeps_the_one_key(up):
 
 
 def test_the_report_a_person_reads(up):
-    _, run, _, _ = up
-    code, text, _ = run(json_output=False)
+    _unused, run, _unused, _unused = up
+    code, text, _unused = run(json_output=False)
     assert code == 0
     for shown in ("AWS side embedded sandbox http://127.0.0.1:", "aws_access: successful, changed 0",
                   "bucket: sagelab-", "execution role: arn:aws:iam::", f"data scientists: {local_user()}",
@@ -126,9 +126,9 @@ def test_the_report_a_person_reads(up):
 
 
 def test_cost_shows_the_running_notebook_instance(up):
-    _, _, _, env = up
+    _unused, _unused, _unused, env = up
     proc = subprocess.run([str(BIN / "sagelab"), "cost", "--json"], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=300)
+                          text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["prices"]["source"] == "price table" and doc["prices"]["as_of"]

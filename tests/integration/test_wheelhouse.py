@@ -62,7 +62,7 @@ def test_build_copies_a_locked_wheelhouse_for_this_interpreter(wh):
 
 
 def test_install_from_the_copy_needs_no_index(wh, tmp_path):
-    root, _ = wh
+    root, _unused = wh
     (copy,) = (root / "dest").iterdir()
     # seed false: this wheelhouse holds no pip (the workstation's does: see the test below)
     args = {"venv": str(tmp_path / "venv"), "requirements": REQUIREMENTS, "seed": False,

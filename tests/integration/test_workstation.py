@@ -183,7 +183,7 @@ def test_validate_playbook_checks_afresh(ws):
 
 
 def test_a_broken_environment_fails_validation_with_the_reason(ws, tmp_path):
-    root, _ = ws
+    root, _unused = ws
     env_path = root / "workdir" / "sagemaker"
     res = run_playbook("playbooks/validate.yml", extra_vars={
         "validate_env_path": str(env_path), "validate_report_dir": str(tmp_path),
@@ -223,7 +223,7 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize(("var", "value", "message"), BAD_INPUT,
-                         ids=[f"{v}={val}" for v, val, _ in BAD_INPUT])
+                         ids=[f"{v}={val}" for v, val, _unused in BAD_INPUT])
 def test_bad_input_is_refused_before_anything_changes(tmp_path, var, value, message):
     res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"), var: value,
                                              "validate_report_dir": str(tmp_path / "reports")},

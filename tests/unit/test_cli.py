@@ -34,8 +34,8 @@ def run_json(capsys, *args: str, command: str = "workstation") -> tuple[int, dic
 
 def run_echo(capsys, tmp_path: Path, *args: str) -> tuple[int, dict]:
     echo_file = tmp_path / "echo.json"
-    code, _ = run_json(capsys, "--playbook", playbook("echo_vars"), "-i", INVENTORY,
-                       "-e", f"echo_file={echo_file}", *args)
+    code, _doc = run_json(capsys, "--playbook", playbook("echo_vars"), "-i", INVENTORY,
+                          "-e", f"echo_file={echo_file}", *args)
     return code, json.loads(echo_file.read_text())
 
 
@@ -115,7 +115,8 @@ def test_sagemaker_names_for_the_local_user():
 
 
 def test_usage_error_exit_code_of_the_installed_script():
-    proc = subprocess.run([str(SAGELAB), "workstation", "--sdk", "9"], capture_output=True, text=True)
+    proc = subprocess.run([str(SAGELAB), "workstation", "--sdk", "9"], capture_output=True, text=True,
+                          check=False)
     assert proc.returncode == 2
     assert "invalid choice" in proc.stderr
 
@@ -262,8 +263,8 @@ def test_check_and_diff_reach_ansible(capsys, tmp_path):
 def run_tagged(capsys, tmp_path: Path, *args: str) -> tuple[int, list[str]]:
     echo_file = tmp_path / "ran.txt"
     echo_file.unlink(missing_ok=True)
-    code, _ = run_json(capsys, "--playbook", playbook("tagged"), "-i", INVENTORY,
-                       "-e", f"echo_file={echo_file}", *args)
+    code, _unused = run_json(capsys, "--playbook", playbook("tagged"), "-i", INVENTORY,
+                             "-e", f"echo_file={echo_file}", *args)
     return code, echo_file.read_text().split("\n")[:-1] if echo_file.exists() else []
 
 
@@ -273,7 +274,7 @@ def test_tags_skip_tags_and_passthrough_reach_ansible(capsys, tmp_path):
     assert run_tagged(capsys, tmp_path, "--skip-tags", "two", "-f", "3", "-c", "local") == (0, ["one "])
     # anything else ansible-playbook takes, after `--`
     assert run_tagged(capsys, tmp_path, "--", "--start-at-task", "Record task two") == (0, ["two"])
-    code, _ = run_json(capsys, "--playbook", playbook("tagged"), "-i", INVENTORY, "--", "--no-such-option")
+    code, _doc = run_json(capsys, "--playbook", playbook("tagged"), "-i", INVENTORY, "--", "--no-such-option")
     assert code == 1  # ansible-playbook refused it: nothing ran
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conda_channel import conda_channel  # noqa: F401
+from tests.conda_channel import conda_channel  # noqa: F401  # pylint: disable=unused-import
 from tests.conftest import BIN, ansible_module, run_playbook
 
 MODULE = "sagelab.sagemaker.conda_env"
@@ -43,7 +43,7 @@ def test_bad_input_is_refused_before_anything_changes(tmp_path, conda_channel): 
     ]
     tasks = [{"name": f"case {i}", MODULE: {k: v for k, v in {**base, **args}.items() if v is not None},
               "ignore_errors": True}
-             for i, (args, _) in enumerate(cases)]
+             for i, (args, _unused) in enumerate(cases)]
     play = tmp_path / "bad.yml"
     play.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
     before = snapshot(tmp_path)

@@ -99,7 +99,7 @@ def test_a_package_an_interrupted_install_left_half_copied_is_repaired(tmp_path,
         path.rmdir() if path.is_dir() else path.unlink()
     (site / "urllib3" / "util").rmdir()
     broken = subprocess.run([venv / "bin" / "python", "-c", "import requests"], capture_output=True,
-                            text=True)
+                            text=True, check=False)
     assert "No module named 'urllib3.util'" in broken.stderr
 
     before = site_state(venv)
@@ -163,7 +163,7 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[m.split(":")[0] for _, m in BAD_INPUT])
+@pytest.mark.parametrize(("extra", "message"), BAD_INPUT, ids=[m.split(":")[0] for _unused, m in BAD_INPUT])
 def test_bad_input_is_refused_before_anything_changes(tmp_path, extra, message):
     res = run({"venv": str(tmp_path / "env"), "requirements": ["six"], **extra}, fails=True)
     assert message in res["msg"], res["msg"]

@@ -69,8 +69,8 @@ def sm(sandbox: Any) -> Any:
 def transitions(sandbox: Any, **transition: Any) -> Iterator[None]:
     """Pace notebook status changes through moto's state manager (default: at once), then restore."""
     model = {"model_name": sandbox_module.NOTEBOOK_MODEL}
-    status, _ = call_api(sandbox.endpoint_url, "/moto-api/state-manager/set-transition",
-                         {**model, "transition": transition or {"progression": "immediate"}})
+    status, _unused = call_api(sandbox.endpoint_url, "/moto-api/state-manager/set-transition",
+                               {**model, "transition": transition or {"progression": "immediate"}})
     assert status == 201
     try:
         yield
@@ -305,6 +305,7 @@ def test_lifecycle_configs_are_listed_and_updated(sm):
     for name in names:
         sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=name,
                                                      OnStart=[{"Content": "ZWNobyBiZWZvcmU="}])
+
     def listed(**options: Any) -> tuple[list[str], str | None]:
         reply = sm.list_notebook_instance_lifecycle_configs(NameContains=prefix, **options)
         return ([c["NotebookInstanceLifecycleConfigName"] for c in reply["NotebookInstanceLifecycleConfigs"]],
@@ -401,13 +402,13 @@ def test_user_profiles_lifecycle_and_presigned_domain_url(sm):
     assert aws_error(excinfo)[0] == "ResourceNotFound"
 
     described = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
-    assert (described["UserProfileArn"], described["Status"], described["UserSettings"]) == (arn, "InService",
-                                                                                            settings)
+    want = (arn, "InService", settings)
+    assert (described["UserProfileArn"], described["Status"], described["UserSettings"]) == want
     assert described["HomeEfsFileSystemUid"].isdigit()
     assert sm.list_tags(ResourceArn=arn)["Tags"] == [{"Key": "owner", "Value": "alice"}]
     listed = sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"]
-    assert [(p["UserProfileName"], p["Status"]) for p in listed] == [("alice", "InService"),
-                                                                    ("bob", "InService")]
+    want = [("alice", "InService"), ("bob", "InService")]
+    assert [(p["UserProfileName"], p["Status"]) for p in listed] == want
     listed = sm.list_user_profiles(DomainIdEquals=domain_id, UserProfileNameContains="bo")["UserProfiles"]
     assert [p["UserProfileName"] for p in listed] == ["bob"]
 
@@ -710,7 +711,7 @@ def test_cli_starts_shows_and_stops_the_sandbox(tmp_path, monkeypatch, capsys):
 
     def sagelab(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(SAGELAB), "sandbox", *args], env=env, capture_output=True, text=True,
-                              timeout=60)
+                              timeout=60, check=False)
 
     started = sagelab("start")
     try:
@@ -749,6 +750,7 @@ def test_running_serves_in_process():
             print(json.dumps([r["CodeRepositoryName"] for r in sm.list_code_repositories()[
                 "CodeRepositorySummaryList"]]))
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == ["r"]

@@ -48,7 +48,7 @@ def test_sagelab_validate_reports_every_host_and_check(tmp_path):
     inventory = os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])  # the file and its group_vars/
     proc = subprocess.run([str(project / ".venv/bin/sagelab"), "validate", "-i", inventory, "--json",
                            "--report", str(tmp_path)],
-                          cwd=project, capture_output=True, text=True, timeout=900)
+                          cwd=project, capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     suites = ET.parse(tmp_path / "junit.xml").getroot()
     cases = list(suites.iter("testcase"))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build (once) the wheelhouse for one target interpreter and platform on the control node.
 
     wheelhouse_build.py --cache DIR --python 3.11 --platform manylinux_2_36_x86_64 -r boto3 -r pandas ...
@@ -43,7 +42,7 @@ def fail(msg: str, **extra) -> None:
 
 
 def run(argv: list[str], what: str, env: dict[str, str]) -> str:
-    proc = subprocess.run(argv, capture_output=True, text=True, env=env)
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if proc.returncode != 0:
         lines = [line for line in (proc.stderr or proc.stdout).strip().splitlines() if line.strip()]
         errors = [line for line in lines if re.search(r"error|because|no matching|not find", line, re.I)]
@@ -54,7 +53,8 @@ def run(argv: list[str], what: str, env: dict[str, str]) -> str:
 def pip_command(python: str, uv: str, env: dict[str, str], index: list[str]) -> list[str]:
     """The controller's pip: the one beside Ansible when it has one, else pip run through uv (fetched
     from the same index as the wheels)."""
-    if subprocess.run([python, "-m", "pip", "--version"], capture_output=True, env=env).returncode == 0:
+    pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, env=env, check=False)
+    if pip.returncode == 0:
         return [python, "-m", "pip"]
     return [uv, "tool", "run", *index, "--from", "pip", "pip"]
 
