@@ -229,6 +229,77 @@ domain:
       type: str
       returned: when the domain exists
       sample: fs-0123456789abcdef0
+    single_sign_on_managed_application_instance_id:
+      description: The IAM Identity Center managed application instance (AuthMode SSO).
+      type: str
+      returned: when the domain uses SSO
+    single_sign_on_application_arn:
+      description: The IAM Identity Center application (AuthMode SSO).
+      type: str
+      returned: when the domain uses SSO
+    creation_time:
+      description: When the domain was created (ISO 8601).
+      type: str
+      returned: when the domain exists
+    last_modified_time:
+      description: When the domain was last changed (ISO 8601).
+      type: str
+      returned: when the domain exists
+    failure_reason:
+      description: Why the domain is Failed.
+      type: str
+      returned: when the domain failed
+    security_group_id_for_domain_boundary:
+      description: The security group for traffic between the domain and its EFS volume.
+      type: str
+      returned: when the domain exists
+    auth_mode:
+      description: How users sign in, IAM or SSO.
+      type: str
+      returned: when the domain exists
+    default_user_settings:
+      description: >-
+        The settings every user profile starts from (execution role, security groups, app settings, idle
+        shutdown), snake_case.
+      type: dict
+      returned: when the domain exists
+    domain_settings:
+      description: Domain-wide settings (security groups for RStudio, docker settings, ...), snake_case.
+      type: dict
+      returned: when AWS reports them
+    default_space_settings:
+      description: The settings every space starts from, snake_case.
+      type: dict
+      returned: when AWS reports them
+    app_network_access_type:
+      description: PublicInternetOnly or VpcOnly.
+      type: str
+      returned: when the domain exists
+    app_security_group_management:
+      description: Service or Customer.
+      type: str
+      returned: when AWS reports it
+    home_efs_file_system_kms_key_id:
+      description: The KMS key for the home EFS volume (AWS's older field for it).
+      type: str
+      returned: when a key was given
+    kms_key_id:
+      description: The KMS key that encrypts the home EFS volume.
+      type: str
+      returned: when a key was given
+    subnet_ids:
+      description: The VPC subnets of the domain.
+      type: list
+      elements: str
+      returned: when the domain exists
+    vpc_id:
+      description: The domain's VPC.
+      type: str
+      returned: when the domain exists
+    tag_propagation:
+      description: ENABLED or DISABLED (tags passed on to the resources the domain makes).
+      type: str
+      returned: when AWS reports it
     tags:
       description: Tags.
       type: dict

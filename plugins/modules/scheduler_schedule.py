@@ -222,6 +222,21 @@ schedule:
       type: dict
       returned: when it exists
       sample: {"mode": "OFF"}
+    description:
+      description: The schedule's description.
+      type: str
+      returned: when the schedule has one
+      sample: Stop sagemaker-book at night
+    creation_date:
+      description: When the schedule was created (ISO 8601).
+      type: str
+      returned: when the schedule exists
+      sample: "2026-12-07T01:12:00+00:00"
+    last_modification_date:
+      description: When the schedule was last changed (ISO 8601).
+      type: str
+      returned: when the schedule exists
+      sample: "2026-12-07T01:14:00+00:00"
     target:
       description: The target (C(arn), C(role_arn), C(input) as JSON text, C(retry_policy), ...).
       type: dict

@@ -110,8 +110,8 @@ def estate(sandbox) -> Any:
         sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
             "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": count,
             "InstanceType": "ml.m5.large"}])
-        sm.create_endpoint(EndpointName=name, EndpointConfigName=name, **({"Tags": endpoint_tags}
-                                                                           if endpoint_tags else {}))
+        endpoint_tagging = {"Tags": endpoint_tags} if endpoint_tags else {}
+        sm.create_endpoint(EndpointName=name, EndpointConfigName=name, **endpoint_tagging)
     call_api(sandbox.endpoint_url, "/moto-api/static/ce/cost-and-usage-results", {"results": SPENT})
     return sm
 
