@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -130,3 +131,37 @@ def test_a_type_the_module_refuses_is_refused_before_the_lifecycle_config_is_mad
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     listed = sm.list_notebook_instance_lifecycle_configs(NameContains=name)
     assert listed["NotebookInstanceLifecycleConfigs"] == []
+
+
+def test_validation_proves_the_profiles_key_is_the_owners_live_one(sandbox, tmp_path):
+    """After `down` and `up` IAM holds a new key: a profile still holding the deleted one used to pass
+    (list-endpoints answers in the sandbox for any key). `aws sts get-caller-identity` must answer as the
+    owner's IAM user; the sandbox, like AWS, does not for a key IAM no longer has."""
+    from tests.unit.test_check_env import check_env
+
+    aws = shutil.which("aws")
+    assert aws, "the drill needs an AWS CLI on PATH"
+    iam = boto3.client("iam", endpoint_url=sandbox.endpoint_url, region_name=REGION,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    owner = unique("alice")
+    iam.create_user(UserName=owner)
+    key = iam.create_access_key(UserName=owner)["AccessKey"]
+    (tmp_path / "config").write_text(f"[profile sagemaker]\nregion = {REGION}\n"
+                                     f"endpoint_url = {sandbox.endpoint_url}\n")
+    (tmp_path / "credentials").write_text(f"[sagemaker]\naws_access_key_id = {key['AccessKeyId']}\n"
+                                          f"aws_secret_access_key = {key['SecretAccessKey']}\n")
+    args = ("--packages", "boto3", "--aws-cli", aws, "--aws-profile", "sagemaker",
+            "--aws-config-dir", str(tmp_path), "--aws-owner", owner)
+    live = {c["name"]: c for c in check_env(*args)["checks"]}
+    assert live["aws sts get-caller-identity"] == {
+        "name": "aws sts get-caller-identity", "ok": True,
+        "detail": f"answers as arn:aws:iam::123456789012:user/{owner}"}
+
+    iam.delete_access_key(UserName=owner, AccessKeyId=key["AccessKeyId"])  # what `down` does
+    report = check_env(*args)
+    stale = {c["name"]: c for c in report["checks"]}
+    assert report["ok"] is False
+    assert stale["aws sagemaker list-endpoints"]["ok"] is True  # the book's check alone would pass
+    assert stale["aws sts get-caller-identity"]["ok"] is False
+    assert stale["aws sts get-caller-identity"]["detail"].startswith(f"the profile's key is not {owner}'s")
+    assert key["SecretAccessKey"] not in json.dumps(report)

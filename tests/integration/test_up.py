@@ -138,3 +138,24 @@ def test_cost_shows_the_running_notebook_instance(up):
     assert rows[0]["projection_30_days"] > 0
     # projected with the night and weekend stop `up` set: 12 hours on each of 150/7 weekdays, not 720 hours
     assert rows[0]["hours"] == 257.14 and "night stop cron(0 20 ? * MON-FRI *)" in rows[0]["basis"], rows[0]
+
+
+def test_down_then_up_puts_the_new_key_in_the_profile(up):
+    """`down` deletes the IAM user and its key; `up` makes a new key and delivers it. The workstation's
+    fast path used to keep the deleted key in the profile and report success: the delivered key is input
+    to the fast path now, and validation asks STS who the profile's key belongs to."""
+    root, run, iam, env = up
+    user = local_user()
+    (old,) = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]]
+    proc = subprocess.run([str(BIN / "sagelab"), "down", "--json"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    code, doc, _ = run()
+    assert code == 0, json.dumps(doc, indent=1)[-4000:]
+    (new,) = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]]
+    assert new != old
+    credentials = (root / "aws" / "credentials").read_text()
+    assert new in credentials and old not in credentials
+    checks = {c["name"]: c for c in doc["hosts"]["localhost"]["validation"]["checks"]}
+    assert checks["aws sts get-caller-identity"]["ok"] is True
+    assert checks["aws sts get-caller-identity"]["detail"].endswith(f":user/{user}")

@@ -164,9 +164,10 @@ def imports(packages: list[str], kernel: str | None, timeout: float) -> tuple[li
     return checks, kernel_check
 
 
-def start_aws(aws: str, profile: str, config_dir: str) -> Background:
-    """The book's check that the CLI, its profile and the account work: list-endpoints answers."""
-    argv = [aws, "sagemaker", "list-endpoints", "--output", "json"]
+def start_aws(aws: str, profile: str, config_dir: str, *command: str) -> Background:
+    """The book's check that the CLI, its profile and the account work: list-endpoints answers (or another
+    command of the same CLI and profile)."""
+    argv = [aws, *(command or ("sagemaker", "list-endpoints")), "--output", "json"]
     argv += ["--profile", profile] if profile else []
     env = dict(os.environ)
     if config_dir:  # a profile written somewhere other than ~/.aws
@@ -198,6 +199,32 @@ def aws_answers(started: Background, profile: str, timeout: float) -> dict:
     except ValueError:
         return check("aws sagemaker list-endpoints", False, "answer is not JSON: " + out[:200])
     return check("aws sagemaker list-endpoints", True, f"{count} endpoints (profile {profile or 'default'})")
+
+
+IDENTITY = "aws sts get-caller-identity"
+
+
+def start_identity(aws: str, profile: str, config_dir: str) -> Background:
+    return start_aws(aws, profile, config_dir, "sts", "get-caller-identity")
+
+
+def identity_answers(started: Background, owner: str, timeout: float) -> dict:
+    """The profile's key is live: STS answers, as the owner's IAM user when one is expected (a key that
+    IAM deleted is refused by AWS; the sandbox answers for a key it does not know as another identity)."""
+    try:
+        rc, out, err = started.result(timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return check(IDENTITY, False, f"{type(exc).__name__}: {exc}"[-300:])
+    if rc != 0:
+        return check(IDENTITY, False, (err or out).strip()[-300:])
+    try:
+        arn = json.loads(out).get("Arn", "")
+    except ValueError:
+        return check(IDENTITY, False, "answer is not JSON: " + out[:200])
+    if owner and not (":user/" in arn and arn.rsplit("/", 1)[-1] == owner):
+        return check(IDENTITY, False, f"the profile's key is not {owner}'s: it answers as {arn} (a stale or "
+                     "another user's key; run the workstation again with the key delivered for it)")
+    return check(IDENTITY, True, f"answers as {arn}")
 
 
 def fingerprint(kernel: str, spec: dict | None, packages: list[str]) -> str:
@@ -260,12 +287,14 @@ def converged(path: str, inputs_key: str, host: str, route: str, timeout: float)
         return {"converged": False, "reason": "changed since the last passing run: " + ", ".join(moved)}
     report = dict(stamp["report"], host=host, route=route, cached=True)
     if stamp["aws"]:  # never kept: it depends on the account, not on this host
-        aws_cli, profile, config_dir = stamp["aws"]
-        aws_check = aws_answers(start_aws(aws_cli, profile, config_dir), profile, min(timeout, 60))
+        aws_cli, profile, config_dir, owner = [*stamp["aws"], ""][:4]
+        started = start_aws(aws_cli, profile, config_dir), start_identity(aws_cli, profile, config_dir)
+        aws_checks = [aws_answers(started[0], profile, min(timeout, 60)),
+                      identity_answers(started[1], owner, min(timeout, 60))]
         origin = (report.get("aws_cli") or {}).get("origin", "")
         report["aws_cli"] = describe_aws_cli(aws_cli, origin, profile, config_dir)
-        report["checks"] = [*report["checks"], aws_check]
-        report["ok"] = report["ok"] and aws_check["ok"]
+        report["checks"] = [*report["checks"], *aws_checks]
+        report["ok"] = report["ok"] and all(c["ok"] for c in aws_checks)
     return {"converged": True, "report": report}
 
 
@@ -294,10 +323,11 @@ def stamp_report(args: argparse.Namespace, report: dict, spec: dict | None) -> N
         Path(args.stamp).expanduser().unlink(missing_ok=True)
         return
     kernel_json = [str(Path(spec["resource_dir"]) / "kernel.json")] if spec else []
-    aws = [args.aws_cli, args.aws_profile, args.aws_config_dir] if args.aws_cli else []
+    aws = [args.aws_cli, args.aws_profile, args.aws_config_dir, args.aws_owner] if args.aws_cli else []
     aws_dir = args.aws_config_dir or "~/.aws"
     files = kernel_json + args.watch + ([f"{aws_dir}/config", f"{aws_dir}/credentials"] if aws else [])
-    kept = dict(report, checks=[c for c in report["checks"] if c["name"] != "aws sagemaker list-endpoints"],
+    kept = dict(report, checks=[c for c in report["checks"]
+                                if c["name"] not in ("aws sagemaker list-endpoints", IDENTITY)],
                 cached=False)
     write_stamp(args.stamp, args.inputs_key, sys.prefix, files, kept, aws)
 
@@ -316,6 +346,7 @@ def main() -> int:
     ap.add_argument("--aws-cli-origin", default="", help="where that CLI came from, for the report")
     ap.add_argument("--aws-profile", default="", help="the profile for that check")
     ap.add_argument("--aws-config-dir", default="", help="the folder holding that profile (default ~/.aws)")
+    ap.add_argument("--aws-owner", default="", help="the IAM user STS must answer as for that profile")
     ap.add_argument("--stamp", default="", help="record a passing run here (remove it after a failed one)")
     ap.add_argument("--inputs-key", default="", help="the run's input key (kept or compared)")
     ap.add_argument("--watch", action="append", default=[], help="a file the stamp records (repeatable)")
@@ -330,6 +361,7 @@ def main() -> int:
     # The kernel listing and the AWS CLI run in the background while the kernel starts and runs code.
     listing = start_listing() if args.kernel else None
     aws = start_aws(args.aws_cli, args.aws_profile, args.aws_config_dir) if args.aws_cli else None
+    identity = start_identity(args.aws_cli, args.aws_profile, args.aws_config_dir) if args.aws_cli else None
     found, checks = versions(packages)
     spec = find_spec(args.kernel) if args.kernel else None
     key = fingerprint(args.kernel, spec, packages) if args.cache else ""
@@ -343,15 +375,16 @@ def main() -> int:
         listed_spec, listed = kernel_listed(args.kernel, listing)
         checks.append(listed)
         spec = listed_spec or spec
-    aws_check = aws_answers(aws, args.aws_profile, min(args.timeout, 60)) if aws else None
+    aws_checks = ([aws_answers(aws, args.aws_profile, min(args.timeout, 60)),
+                   identity_answers(identity, args.aws_owner, min(args.timeout, 60))] if aws else [])
     if cached and (listed is None or listed["ok"]):  # no kernel asked for, or still listed
         report = dict(cached, host=args.host, route=args.route)
         if args.aws_cli:  # the CLI may have moved since the environment was checked
             report["aws_cli"] = describe_aws_cli(args.aws_cli, args.aws_cli_origin, args.aws_profile,
                                                  args.aws_config_dir)
-        if aws_check:  # never cached: it depends on the account, not on the environment
-            report["checks"] = [*report["checks"], aws_check]
-            report["ok"] = report["ok"] and aws_check["ok"]
+        if aws_checks:  # never cached: they depend on the account, not on the environment
+            report["checks"] = [*report["checks"], *aws_checks]
+            report["ok"] = report["ok"] and all(c["ok"] for c in aws_checks)
         if args.stamp and not args.read_only:
             stamp_report(args, report, spec)
         print(json.dumps(report))
@@ -378,10 +411,10 @@ def main() -> int:
             "listed": bool(listed and listed["ok"]),
             "executed": bool(kernel_check and kernel_check["ok"]),
         },
-        "checks": checks + ([aws_check] if aws_check else []),
+        "checks": checks + aws_checks,
         **({"aws_cli": describe_aws_cli(args.aws_cli, args.aws_cli_origin, args.aws_profile,
                                         args.aws_config_dir)} if args.aws_cli else {}),
-        "ok": env_ok and (aws_check is None or aws_check["ok"]),
+        "ok": env_ok and all(c["ok"] for c in aws_checks),
         "timestamp": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),  # noqa: UP017 (hosts: 3.9+)
         "cached": False,
     }
