@@ -7,8 +7,9 @@ STS call (the request recorder); then the teardown playbook removes the endpoint
 which the SDK tagged ManagedBy=sagelab, and leaves an untagged endpoint alone.
 
 The profile and the SDK config go to a temporary folder: the kernel finds them as the user's would be found
-in ~ (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and the SDK's own SAGEMAKER_USER_CONFIG_OVERRIDE), with
-AWS_PROFILE=sagemaker, the profile the aws_cli role wrote.
+in ~ (the SDK's own SAGEMAKER_USER_CONFIG_OVERRIDE). The test sets no AWS_* variable: the kernel spec's env
+carries AWS_PROFILE=sagemaker, the profile the aws_cli role wrote, and AWS_CONFIG_FILE and
+AWS_SHARED_CREDENTIALS_FILE, the files it wrote, so neither the notebook nor its caller names the profile.
 """
 
 from __future__ import annotations
@@ -59,9 +60,7 @@ def workstation(tmp_path_factory, own_sandbox):
                        env={"JUPYTER_DATA_DIR": str(root / "jupyter")})
     assert run.rc == 0, run.stdout[-4000:]
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(JUPYTER_DATA_DIR=str(root / "jupyter"), AWS_PROFILE="sagemaker",
-               AWS_CONFIG_FILE=str(root / "aws" / "config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(root / "aws" / "credentials"),
+    env.update(JUPYTER_DATA_DIR=str(root / "jupyter"),
                SAGEMAKER_USER_CONFIG_OVERRIDE=str(root / "sdk" / "config.yaml"))
     return root, bucket, env, sandbox
 
@@ -69,6 +68,10 @@ def workstation(tmp_path_factory, own_sandbox):
 def test_the_chapters_notebook_runs_on_the_kernel_and_down_removes_what_it_made(workstation):
     root, bucket, env, sandbox = workstation
     python = root / "workdir" / "sagemaker" / "bin" / "python"
+    spec = json.loads((root / "jupyter" / "kernels" / "sagemaker" / "kernel.json").read_text())
+    assert spec["env"] == {"AWS_PROFILE": "sagemaker", "AWS_CONFIG_FILE": str(root / "aws" / "config"),
+                           "AWS_SHARED_CREDENTIALS_FILE": str(root / "aws" / "credentials")}, spec
+    assert not [k for k in env if k.startswith("AWS_")]  # the kernel spec alone names the profile
     with recording(sandbox.endpoint_url) as calls:
         proc = subprocess.run([str(python), "-c", RUN_NOTEBOOK, str(NOTEBOOK)], env=env, capture_output=True,
                               text=True, timeout=900)

@@ -217,6 +217,8 @@ BAD_INPUT = [
     ("sagemaker_sdk_packages", ["boto3", "pandas ==="], "'pandas ===' is not a valid requirement"),
     ("jupyter_kernel_name", "Sage Maker", "jupyter_kernel_name: 'Sage Maker' is not a valid kernel name"),
     ("jupyter_kernel_scope", "global", "jupyter_kernel_scope"),
+    ("jupyter_kernel_env", {"AWS=PROFILE": "sagemaker"}, "{'AWS=PROFILE': 'sagemaker'} is not allowed"),
+    ("jupyter_kernel_env", {"AWS_PROFILE": ["sagemaker"]}, "to string values, e.g. {AWS_PROFILE: sagemaker}"),
     ("python_uv_version", "latest", "python_uv_version: 'latest' is not an exact release"),
     ("validate_timeout", 0, "validate_timeout: '0' is not allowed"),
 ]
