@@ -159,34 +159,6 @@ user_profile:
       type: str
       returned: when the profile exists
       sample: InService
-    home_efs_file_system_uid:
-      description: The user's POSIX user ID on the domain's home EFS volume.
-      type: str
-      returned: when the profile exists
-    creation_time:
-      description: When the profile was created (ISO 8601).
-      type: str
-      returned: when the profile exists
-    last_modified_time:
-      description: When the profile was last changed (ISO 8601).
-      type: str
-      returned: when the profile exists
-    failure_reason:
-      description: Why the profile is Failed.
-      type: str
-      returned: when the profile failed
-    single_sign_on_user_identifier:
-      description: The IAM Identity Center user attribute (AuthMode SSO).
-      type: str
-      returned: when the domain uses SSO
-    single_sign_on_user_value:
-      description: The IAM Identity Center user name (AuthMode SSO).
-      type: str
-      returned: when the domain uses SSO
-    user_settings:
-      description: The profile's own settings (execution role, security groups, app settings), snake_case.
-      type: dict
-      returned: when the profile has some
     tags:
       description: Tags.
       type: dict
