@@ -294,12 +294,12 @@ domain:
       description: When the domain was created.
       type: str
       returned: when the domain exists (some only on AWS)
-      sample: 2026-01-05T09:30:00.123000+00:00
+      sample: '2026-01-05T09:30:00.123000+00:00'
     last_modified_time:
       description: When the domain was last changed.
       type: str
       returned: when the domain exists (some only on AWS)
-      sample: 2026-01-05T09:30:00.123000+00:00
+      sample: '2026-01-05T09:30:00.123000+00:00'
     failure_reason:
       description: Why the domain is Failed, Update_Failed or Delete_Failed.
       type: str

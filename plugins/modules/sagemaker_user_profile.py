@@ -173,12 +173,12 @@ user_profile:
       description: When the profile was created.
       type: str
       returned: when the profile exists (some only on AWS)
-      sample: 2026-01-05T09:30:00.123000+00:00
+      sample: '2026-01-05T09:30:00.123000+00:00'
     last_modified_time:
       description: When the profile was last changed.
       type: str
       returned: when the profile exists (some only on AWS)
-      sample: 2026-01-05T09:30:00.123000+00:00
+      sample: '2026-01-05T09:30:00.123000+00:00'
     home_efs_file_system_uid:
       description: The user's POSIX ID on the domain's home EFS volume.
       type: str

@@ -44,7 +44,8 @@ def ws(tmp_path_factory):
     root = tmp_path_factory.mktemp("ws-drill")
     (root / "jupyter").mkdir()
     evars = {"venv_parent": str(root / "workdir"), "validate_report_dir": str(root / "reports"),
-             "validate_cache_dir": str(root / "cache"), "sagelab_aws_cli_enabled": False}
+             "validate_cache_dir": str(root / "cache"), "sagelab_aws_cli_enabled": False,
+             "sagemaker_sdk_config_path": str(root / "sdk" / "config.yaml")}  # not this machine's ~
     env = {"JUPYTER_DATA_DIR": str(root / "jupyter")}
 
     def run(*args: str):

@@ -315,7 +315,7 @@ def test_check_mode_and_wait_false_return_at_once_on_a_transitional_instance(aws
     name, settled = unique("nb"), unique("nb")
     aws.create(settled)
     # the same work on a settled instance: what a run that waits for nothing takes on this machine now
-    _, baseline = timed(aws, {"name": settled, "root_access": False, "state": "stopped"}, check=True)
+    _unused, baseline = timed(aws, {"name": settled, "root_access": False, "state": "stopped"}, check=True)
     # Pending for 120 s (the case is 20 s: the module does not wait at all, so the length only has
     # to outlast Ansible's start-up on a busy machine, which took over 20 s once)
     aws.pace(progression="time", seconds=120)

@@ -102,6 +102,7 @@ def test_a_whole_workstation_installs_from_the_wheelhouse_with_every_index_refus
         "python_uv_path": "", "python_tools_dir": str(tmp_path / "tools"),
         "venv_parent": str(tmp_path / "workdir"), "validate_report_dir": str(tmp_path / "reports"),
         "validate_cache_dir": str(tmp_path / "validate-cache"),
+        "sagemaker_sdk_config_path": str(tmp_path / "sdk" / "config.yaml"),
         "aws_cli_install_method": "pip", "aws_cli_venv": str(tmp_path / "awscli"),
         "aws_cli_bin_dir": str(tmp_path / "bin"), "aws_cli_config_dir": str(tmp_path / "aws"),
         "sagelab_aws_endpoint_url": sandbox.endpoint_url,

@@ -32,6 +32,7 @@ def ws(tmp_path_factory, sandbox):
         "venv_parent": str(root / "workdir"),
         "validate_report_dir": str(root / "reports"),
         "validate_cache_dir": str(root / "cache"),
+        "sagemaker_sdk_config_path": str(root / "sdk" / "config.yaml"),  # not ~: tests run side by side
         # the AWS CLI and its profile, kept out of this machine's home, pointed at the sandbox
         "aws_cli_install_method": "pip",  # whatever this machine has on PATH, install our own
         "aws_cli_venv": str(root / "awscli"),
