@@ -864,7 +864,12 @@ class NotebookInstance(Resource):
                     "describe_code_repository", CodeRepositoryName=repository) is None:
                 missing.append(f"code repository {repository!r} is not registered in SageMaker (give an "
                                "https:// Git URL, or register it with sagemaker_code_repository)")
-        if missing:
+        if missing and self.module.check_mode:
+            # An earlier task of the same run may make it (the role's auto-stop configuration does), and in
+            # check mode that task made nothing: foretell the run, and say what a real run would refuse.
+            self.module.warn(f"Notebook instance {self.name}: {'; '.join(missing)} yet; a real run refuses "
+                             "this unless an earlier task makes it.")
+        elif missing:
             self.module.fail_json(msg=f"Notebook instance {self.name} was not changed: {'; '.join(missing)}.",
                                   actions=[], changed=False)
 

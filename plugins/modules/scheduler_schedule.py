@@ -227,6 +227,16 @@ schedule:
       type: str
       returned: when the schedule has one
       sample: Stop sagemaker-book at night
+    start_date:
+      description: The first time the schedule may run (ISO 8601).
+      type: str
+      returned: when the schedule has one
+      sample: "2026-12-14T00:00:00+00:00"
+    end_date:
+      description: The last time the schedule may run (ISO 8601).
+      type: str
+      returned: when the schedule has one
+      sample: "2027-03-31T00:00:00+00:00"
     creation_date:
       description: When the schedule was created (ISO 8601).
       type: str

@@ -185,6 +185,8 @@ def test_index_dying_mid_install_leaves_the_env_as_it_was_and_the_rerun_adds_onl
 
     def converge(index_url: str):
         return run_playbook("tests/drills/playbooks/sdk_only.yml", env=env, timeout=300, extra_vars={
+            "sagelab_home": str(tmp_path),  # no facts gathered: the home the role's defaults follow
+            "sagemaker_sdk_config": False,  # this drill is about the package index alone
             "sagemaker_sdk_env_path": str(venv), "sagemaker_sdk_uv": uv, "sagemaker_sdk_index_url": index_url,
             "sagemaker_sdk_packages": ["boto3", "pandas", "ipykernel"]})
 

@@ -381,6 +381,10 @@ def test_references_that_do_not_exist_are_refused_before_stopping(aws):
             assert message in result["msg"] and result["changed"] is False, result
         assert "DescribeNotebookInstanceLifecycleConfig" in calls or "DescribeCodeRepository" in calls
         assert writes(calls) == [], calls
+        # check mode foretells a run whose earlier tasks (made nothing in check mode) may make them: a warning
+        checked = aws.notebook({"name": unique("nb"), "role": "r", **args}, check=True)
+        assert checked["changed"] is True and not checked.get("failed"), checked
+        assert any(message in w and "a real run refuses this" in w for w in checked["warnings"]), checked
     assert aws.status(name) == "InService"
 
 
