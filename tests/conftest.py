@@ -268,3 +268,19 @@ def pytest_runtest_protocol(item, nextitem):
     yield
     with open(out, "a") as f:
         f.write(f"{cpu() - started:.1f}\t{item.nodeid}\n")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The ten slowest test files (their tests' setup, call and teardown summed; with --dist loadfile a
+    file's tests run one after the other on one worker), at the end of every run, so CI's log shows which
+    file a regression is in."""
+    seconds: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) in ("setup", "call", "teardown"):
+                path = report.nodeid.split("::", 1)[0]
+                seconds[path] = seconds.get(path, 0.0) + report.duration
+    if len(seconds) > 1:
+        terminalreporter.write_sep("=", "slowest 10 test files")
+        for path, spent in sorted(seconds.items(), key=lambda item: -item[1])[:10]:
+            terminalreporter.write_line(f"{spent:8.1f}s  {path}")
