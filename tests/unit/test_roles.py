@@ -1,0 +1,82 @@
+"""The workstation roles declared once (plugins/module_utils/_roles.py), the filters that read them, and
+the places that must agree with them: the workstation playbook's static role list and the fast path."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+import yaml
+
+from tests.conftest import REPO, run_playbook
+
+_spec = importlib.util.spec_from_file_location("_roles", REPO / "plugins" / "module_utils" / "_roles.py")
+_roles = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_roles)
+
+# What each setting of the catalogue is written as in playbooks/workstation.yml's `roles:` list.
+WHEN = {None: None, "venv": "sagelab_route | default('venv') == 'venv'",
+        "conda": "sagelab_route | default('venv') == 'conda'",
+        "wheelhouse": "sagelab_wheelhouse | default(false) | bool",
+        "aws_cli": "sagelab_aws_cli_enabled | default(true) | bool"}
+
+
+@pytest.mark.parametrize(("route", "settings", "roles"), [
+    ("venv", {}, ["python", "venv", "sagemaker_sdk", "jupyter_kernel", "aws_cli", "validate"]),
+    ("conda", {"aws_cli": False}, ["python", "conda", "sagemaker_sdk", "jupyter_kernel", "validate"]),
+    ("venv", {"wheelhouse": True, "validate": False},
+     ["wheelhouse", "python", "venv", "sagemaker_sdk", "jupyter_kernel", "aws_cli"]),
+])
+def test_the_roles_that_run_for_a_route_and_settings(route, settings, roles):
+    assert _roles.workstation_roles(route, **settings) == roles
+
+
+def test_an_unknown_route_is_refused_naming_the_variable():
+    with pytest.raises(ValueError, match=r"sagelab_route: 'pip' is not a known route; allowed: venv, conda"):
+        _roles.workstation_roles("pip")
+
+
+def test_the_workstation_playbook_runs_the_catalogue_in_its_order_and_conditions():
+    plays = yaml.safe_load((REPO / "playbooks" / "workstation.yml").read_text())
+    listed = [(entry["role"].removeprefix("sagelab.sagemaker."), entry.get("when"))
+              for entry in plays[1]["roles"]]
+    assert listed == [(role, WHEN[setting]) for role, setting in _roles.WORKSTATION_ROLES]
+
+
+def test_every_role_of_the_catalogue_exists_with_argument_specs_and_a_preflight():
+    for role, _setting in _roles.WORKSTATION_ROLES:
+        assert (REPO / "roles" / role / "meta" / "argument_specs.yml").is_file(), role
+        assert (REPO / "roles" / role / "tasks" / "preflight.yml").is_file(), role
+
+
+def test_role_options_are_every_entry_points_options():
+    options = _roles.role_options(["jupyter_kernel", "validate"])
+    assert "jupyter_kernel_display_name" in options and "validate_timeout" in options
+    assert options == sorted(set(options)) and not any(o.startswith("python_") for o in options)
+    with pytest.raises(FileNotFoundError):
+        _roles.role_options(["no_such_role"])
+
+
+def test_the_fast_path_fingerprints_every_role_option_set_and_no_ignored_one(tmp_path):
+    """The expression roles/validate/tasks/converged.yml fingerprints, rendered in a real run: an option of
+    any workstation role (whatever the route) is in it when set, a variable no role declares is not."""
+    tasks = yaml.safe_load((REPO / "roles" / "validate" / "tasks" / "converged.yml").read_text())
+    names = tasks[0]["vars"]["validate_fp_names"]
+    ignore = yaml.safe_load((REPO / "roles" / "validate" / "defaults" / "main.yml").read_text())[
+        "validate_fast_path_ignore"]
+    playbook = tmp_path / "names.yml"
+    playbook.write_text(json.dumps([{
+        "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "vars": {"validate_fast_path_ignore": ignore},
+        "tasks": [{"name": "Names", "ansible.builtin.debug": {"msg": names}}]}]))
+    run = run_playbook(str(playbook), extra_vars={
+        "conda_channels": ["https://example.org/channel"], "wheelhouse_dest": "/srv/wh",
+        "sagelab_route": "venv", "jupyter_kernel_display_name": "lab", "sagelab_serial": 2,
+        "python_not_an_option": 1})
+    assert run.rc == 0, run.stdout[-2000:]
+    msg = run.data["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"]
+    wanted = {"conda_channels", "wheelhouse_dest", "sagelab_route", "jupyter_kernel_display_name"}
+    assert wanted <= set(msg), msg
+    assert "sagelab_serial" not in msg and "python_not_an_option" not in msg, msg
+    assert msg == sorted(msg)
