@@ -80,3 +80,20 @@ def test_the_fast_path_fingerprints_every_role_option_set_and_no_ignored_one(tmp
     assert wanted <= set(msg), msg
     assert "sagelab_serial" not in msg and "python_not_an_option" not in msg, msg
     assert msg == sorted(msg)
+
+
+@pytest.mark.parametrize("playbook", ["up_aws.yml", "aws_access.yml", "notebook.yml", "studio.yml",
+                                      "schedule.yml"])
+def test_a_playbooks_preflight_checks_exactly_the_roles_it_runs(playbook):
+    """A role added to a play's roles: and not to its preflight would change things before its input was
+    checked; one left in the preflight and not run would refuse input nothing uses."""
+    plays = yaml.safe_load((REPO / "playbooks" / playbook).read_text())
+    checked: list[str] = []
+    for task in plays[0]["tasks"]:
+        include = task.get("ansible.builtin.include_role") or {}
+        if include.get("tasks_from") == "preflight":
+            name = include["name"].removeprefix("sagelab.sagemaker.")
+            checked += task["loop"] if name == "{{ sagelab_role }}" else [name]
+    ran = [entry["role"].removeprefix("sagelab.sagemaker.")
+           for play in plays[1:] for entry in play.get("roles", [])]
+    assert checked and checked == ran, (checked, ran)
