@@ -12,6 +12,7 @@ and lives in its own region, so the session-wide sandbox is shared with other te
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -24,7 +25,7 @@ import pytest
 from botocore.config import Config
 
 from sagelab.cli import main
-from tests.conftest import PlaybookRun, recording, run_playbook, writes
+from tests.conftest import PlaybookRun, ansible_module, recording, run_playbook, unique, writes
 
 REGION = "eu-north-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/{}"
@@ -270,3 +271,56 @@ def test_second_run_changes_nothing_and_delete_data_removes_the_bucket(estate, s
     after = estate.snapshot()
     assert after["buckets"] == set()
     assert after["notebooks"] == {estate.stray_notebook: None} and after["users"] == {estate.stray_user}
+
+
+def test_a_tagged_lifecycle_config_no_instance_uses_goes_and_the_others_stay(sandbox):
+    """The orphan of a refused `notebook up --name nb-typo` (nb-typo-auto-stop made, tagged as the role tags
+    it, no instance ever made) used to stay for ever: `down` looked only at the configurations instances
+    use. Now it goes; an untagged one, one outside the prefix (another owner's) and a tagged one that an
+    instance which stays uses are kept."""
+    env = {**sandbox.env, "AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
+    prefix, other = unique("tdlc"), unique("tdlc")
+    orphan, untagged, shared = f"{prefix}-nb-typo-auto-stop", f"{prefix}-untagged", f"{prefix}-shared"
+    others = f"{other}-nb-auto-stop"
+    script = "#!/bin/bash\necho sagelab\n"
+    aws = {"endpoint_url": sandbox.endpoint_url, "region": REGION}
+    ansible_module("sagelab.sagemaker.sagemaker_lifecycle_config",
+                   {**aws, "name": orphan, "on_start": script, "tags": TAGS, "purge_tags": False}, env=env)
+    sm = boto3.client("sagemaker", endpoint_url=sandbox.endpoint_url, region_name=REGION,
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    hooks = [{"Content": base64.b64encode(script.encode()).decode()}]
+    tags = [{"Key": k, "Value": v} for k, v in TAGS.items()]
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=untagged, OnStart=hooks)
+    sm.create_notebook_instance_lifecycle_config(NotebookInstanceLifecycleConfigName=shared, OnStart=hooks,
+                                                 Tags=tags)
+    sm.create_notebook_instance_lifecycle_config(
+        NotebookInstanceLifecycleConfigName=others, OnStart=hooks,
+        Tags=[t if t["Key"] != "Owner" else {"Key": "Owner", "Value": "bob"} for t in tags])
+    sm.create_notebook_instance(NotebookInstanceName=f"{prefix}-stray-nb", InstanceType="ml.t3.medium",
+                                RoleArn=ROLE_ARN.format("someone-elses"), LifecycleConfigName=shared)
+
+    def existing() -> set[str]:
+        return {c["NotebookInstanceLifecycleConfigName"] for c in sm.list_notebook_instance_lifecycle_configs(
+            NameContains="tdlc-")["NotebookInstanceLifecycleConfigs"]} & {orphan, untagged, shared, others}
+
+    limits = {"sagelab_aws_endpoint_url": sandbox.endpoint_url, "sagelab_aws_region": REGION,
+              "teardown_name_prefix": prefix}
+    with recording(sandbox.endpoint_url) as calls:
+        checked = run_playbook("playbooks/teardown.yml", "--check", extra_vars=limits, env=env, timeout=300)
+    assert checked.rc == 0, checked.failure_messages()
+    assert writes(calls) == [] and existing() == {orphan, untagged, shared, others}
+    assert checked.changed_tasks() == ["Ensure the lifecycle configurations they used are deleted"]
+
+    with recording(sandbox.endpoint_url) as calls:
+        removed = run_playbook("playbooks/teardown.yml", extra_vars=limits, env=env, timeout=300)
+    assert removed.rc == 0, removed.failure_messages()
+    assert writes(calls) == ["DeleteNotebookInstanceLifecycleConfig"], calls
+    assert existing() == {untagged, shared, others}
+    plan = next(task["hosts"]["localhost"] for task in removed.data["plays"][0]["tasks"]
+                if task["task"]["name"].startswith("Find sagelab's"))
+    assert plan["removes"]["lifecycle_configs"] == [orphan]
+    assert plan["kept"]["lifecycle_configs"] == {
+        shared: f"used by notebook instance {prefix}-stray-nb, which stays"}
+
+    again = run_playbook("playbooks/teardown.yml", extra_vars=limits, env=env, timeout=300)
+    assert again.rc == 0 and again.stats["localhost"]["changed"] == 0, again.changed_tasks()
