@@ -8,6 +8,7 @@ import getpass
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -22,6 +23,7 @@ from sagelab.progress import Progress
 from sagelab.redact import redact
 from sagelab.runner import (
     DEFAULT_INVENTORY,
+    Interrupt,
     PlaybookRequest,
     PlaybookResult,
     project_dir,
@@ -46,6 +48,12 @@ LISTINGS = ("list_hosts", "list_tasks", "list_tags")
 # The prompts ansible-playbook shows for -K and --ask-vault-pass, answered by ansible-runner.
 BECOME_PROMPT = r"^BECOME password.*:\s*?$"
 VAULT_PROMPT = r"^Vault password.*:\s*?$"
+
+
+EXIT_CODES = ("exit codes: 0 every host and check passed; 2 a host failed, was unreachable or failed a "
+              "check, or the command line is wrong; 1 something stopped the run before any host could fail; "
+              "130 Ctrl-C (SIGINT) stopped the run, 143 SIGTERM did (the summary says what was done; rerun "
+              "the same command to finish).")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -166,7 +174,8 @@ def _add_run_options(parser: argparse.ArgumentParser, *, targets: bool = True, f
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="sagelab",
-                     description="Provision and validate SageMaker workstations, with Ansible.")
+                     description="Provision and validate SageMaker workstations, with Ansible.",
+                     epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--project-dir", metavar="DIR",
                         help="keep state (artifacts, sandbox, delivered keys, reports) in DIR/.sagelab "
@@ -497,11 +506,13 @@ def _steps(args: argparse.Namespace, home: Path, err: Console) -> tuple[list[Ste
     return [Step(args.command, _request(args, home, PLAYBOOKS[args.command]))], None
 
 
-def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Console) -> PlaybookResult:
+def _run(request: PlaybookRequest, home: Path, args: argparse.Namespace, err: Console,
+         interrupt: Interrupt | None = None) -> PlaybookResult:
     live = not args.json and sys.stdout.isatty() and err.is_terminal
     with Progress(err, live=live, quiet=args.json, show_output=args.verbose > 0) as progress:
-        result = run_playbook(request, home, on_event=progress, project=project_dir(home, args.project_dir))
-    if result.rc != 0 and not result.hosts() and not args.verbose:
+        result = run_playbook(request, home, on_event=progress, project=project_dir(home, args.project_dir),
+                              interrupt=interrupt)
+    if result.rc != 0 and not result.hosts() and not args.verbose and not result.interrupted:
         # Ansible stopped before any host ran (bad option, syntax error): show why.
         stdout = result.artifacts / "stdout"
         tail = stdout.read_text(errors="replace").strip().splitlines()[-15:] if stdout.exists() else []
@@ -636,7 +647,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         pass
     else:
         argcomplete.autocomplete(parser)
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = _command_line(argv)
     passthrough: list[str] = []
     if "--" in argv:
         at = argv.index("--")
@@ -646,6 +657,25 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
         parser.error(f"`--` passes options to ansible-playbook: `sagelab {args.command}` runs no playbook")
     args.passthrough = passthrough
     return args
+
+
+def _step_document(result: PlaybookResult, step: Step, listing: bool, err: Console) -> dict[str, Any]:
+    """One step's report; a run that reached no host (and was not stopped by a signal) is an error that
+    says why."""
+    doc = report.build_document(result)
+    stdout = result.artifacts / "stdout"
+    error = None if doc["hosts"] or listing or result.interrupted else report.no_host_error(
+        stdout.read_text(errors="replace") if stdout.exists() else "", result.rc,
+        step.request.inventories or [DEFAULT_INVENTORY], step.request.limit)
+    if error:  # nothing ran because no host matched: never a success
+        doc["error"] = error
+        err.print(f"sagelab: error: {error}", markup=False, highlight=False, soft_wrap=True)
+    return doc
+
+
+def _command_line(argv: Sequence[str] | None) -> list[str]:
+    """The arguments the command was given (to tell the user what to rerun)."""
+    return list(sys.argv[1:] if argv is None else argv)
 
 
 def _print_listing(results: list[PlaybookResult], out: Console) -> int:
@@ -683,32 +713,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         err.print("sagelab: error: no password given", markup=False)
         return report.EXIT_ERROR
 
+    interrupt = Interrupt()
     try:
-        check_user_input(args, home, err)
-        steps, target = _steps(args, home, err)
-        done: dict[str, dict[str, Any]] = {}
-        results: list[PlaybookResult] = []
-        for step in steps:  # stop at the first step that does not succeed
-            _hand_over(done, step)
-            results.append(_run(step.request, home, args, err))
-            result = results[-1]
-            doc = report.build_document(result)
-            stdout = result.artifacts / "stdout"
-            error = None if doc["hosts"] or listing else report.no_host_error(
-                stdout.read_text(errors="replace") if stdout.exists() else "", result.rc,
-                step.request.inventories or [DEFAULT_INVENTORY], step.request.limit)
-            if error:  # nothing ran because no host matched: never a success
-                doc["error"] = error
-                err.print(f"sagelab: error: {error}", markup=False, highlight=False, soft_wrap=True)
-            done[step.name] = doc
-            if report.exit_code(doc) != report.EXIT_OK:
-                break
+        with interrupt.installed():  # Ctrl-C: stop the playbook, report what it did, run no further step
+            check_user_input(args, home, err)
+            steps, target = _steps(args, home, err)
+            done: dict[str, dict[str, Any]] = {}
+            results: list[PlaybookResult] = []
+            for step in steps:  # stop at the first step that does not succeed
+                _hand_over(done, step)
+                if interrupt.signum:
+                    break
+                results.append(_run(step.request, home, args, err, interrupt))
+                doc = done[step.name] = _step_document(results[-1], step, listing, err)
+                if report.exit_code(doc) != report.EXIT_OK:
+                    break
     except ValueError as exc:  # a bad option or -e value found before anything ran
         err.print(f"sagelab: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         return report.EXIT_ERROR
     except Exception as exc:  # ansible-runner configuration or startup errors, a sandbox that did not start
         err.print(redact(f"sagelab: error: {exc}"), markup=False)
         return report.EXIT_ERROR
+    if interrupt.signum:
+        if not results:
+            err.print(f"sagelab: interrupted by {interrupt.name} before any playbook ran: nothing changed",
+                      markup=False, highlight=False, soft_wrap=True)
+            return report.SIGNAL_EXITS.get(interrupt.name or "", report.EXIT_INTERRUPTED)
+        doc["status"] = "interrupted"
+        doc["interrupted"] = {"signal": interrupt.name, "task": results[-1].task,
+                              "changed_tasks": results[-1].changed_tasks,
+                              "command": redact(shlex.join(["sagelab", *_command_line(argv)]))}
     if listing:
         return _print_listing(results, out)
     if target is not None:

@@ -18,6 +18,8 @@ EXIT_OK = 0
 EXIT_ERROR = 1  # Ansible, ansible-runner or an AWS call failed before any host could fail
 EXIT_HOSTS_FAILED = 2  # a host failed, was unreachable, or failed a validation check
 EXIT_USAGE = 2  # the command line itself is wrong: as ansible-playbook, the same code as a failed host
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C) stopped the run: 128 + the signal's number, as shells report it
+SIGNAL_EXITS = {"SIGINT": EXIT_INTERRUPTED, "SIGTERM": 143}
 
 VERSION_PACKAGES = ("boto3", "sagemaker", "pandas")
 
@@ -43,13 +45,16 @@ def build_document(result: PlaybookResult) -> dict[str, Any]:
             "failures": [{"task": f.task, "msg": f.msg} for f in result.failures if f.host == host],
             "validation": result.validation(host),
         }
-    doc = {
+    doc: dict[str, Any] = {
         "playbook": result.playbook,
         "status": result.status,
         "rc": result.rc,
         "hosts": hosts,
         "artifacts": str(result.artifacts),
     }
+    if result.interrupted:
+        doc["interrupted"] = {"signal": result.interrupted, "task": result.task,
+                              "changed_tasks": result.changed_tasks}
     return redact_data(doc)
 
 
@@ -109,6 +114,8 @@ def no_host_error(stdout: str, rc: int, inventories: list[str], limit: str | Non
 
 
 def exit_code(doc: dict[str, Any]) -> int:
+    if doc.get("interrupted"):
+        return SIGNAL_EXITS.get(doc["interrupted"]["signal"], EXIT_INTERRUPTED)
     hosts = doc["hosts"].values()
     if any(h["failed"] or h["unreachable"] or validation_failed(h["validation"]) for h in hosts):
         return EXIT_HOSTS_FAILED
@@ -180,6 +187,27 @@ def aws_cli_line(host: str, cli: dict[str, Any]) -> Text:
     return line
 
 
+def print_interrupted(doc: dict[str, Any], console: Console) -> None:
+    """What a run stopped by a signal did before it stopped, and how to finish it."""
+    stop = doc["interrupted"]
+    at = f" during the task \"{stop['task']}\"" if stop.get("task") else ""
+    console.print(Text.assemble(("INTERRUPTED ", "bold red"),
+                                f"by {stop['signal']}{at}: the run stopped there, the rest did not run."),
+                  soft_wrap=True)
+    changed = stop.get("changed_tasks") or {}
+    if not changed:
+        console.print("  nothing had changed before the interrupt.", markup=False, highlight=False,
+                      soft_wrap=True)
+    for host, tasks in changed.items():
+        console.print(Text.assemble("  done before it on ", (host, "bold"), f": changed {len(tasks)} tasks"),
+                      soft_wrap=True)
+        for task in tasks:
+            console.print(Text(f"    changed: {task}"), soft_wrap=True)
+    command = stop.get("command") or "the same command"
+    console.print(Text.assemble("  Rerun ", (command, "bold"), " to finish: what is done stays as it is "
+                                "and the rest is made."), soft_wrap=True)
+
+
 def print_table(doc: dict[str, Any], console: Console) -> None:
     table = Table(title=f"sagelab: {doc['playbook']}", title_justify="left")
     # runs without a workstation report (the AWS playbooks) show no version columns
@@ -208,13 +236,15 @@ def print_table(doc: dict[str, Any], console: Console) -> None:
         for host, h in doc["hosts"].items():
             if isinstance((h["validation"] or {}).get("aws_cli"), dict):
                 console.print(aws_cli_line(host, h["validation"]["aws_cli"]), soft_wrap=True)
-    else:
+    elif not doc.get("interrupted"):
         console.print(Text(doc.get("error") or "no host ran a task; see the artifacts' stdout", style="red"),
                       soft_wrap=True)
     for host, task, msg in problems:
         console.print(Text.assemble(("FAILED ", "bold red"), (host, "bold"), f"  {task}: ", msg))
+    if doc.get("interrupted"):
+        print_interrupted(doc, console)
     code = exit_code(doc)
-    style = {EXIT_OK: "green", EXIT_ERROR: "red", EXIT_HOSTS_FAILED: "red"}[code]
+    style = "green" if code == EXIT_OK else "red"
     status = f"{doc['status']} (rc {doc['rc']})" if not doc.get("error") else f"failed: {doc['error']}"
     console.print(Text.assemble(("status ", "bold"), (status, style), f"  artifacts: {doc['artifacts']}"),
                   soft_wrap=True)

@@ -6,9 +6,12 @@ import json
 import os
 import re
 import shlex
+import signal
 import sys
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +112,10 @@ class PlaybookResult:
     failures: list[Failure]
     artifacts: Path
     report_dir: Path
+    # host -> the tasks that reported changed, in order (from the events: also when no stats came)
+    changed_tasks: dict[str, list[str]] = field(default_factory=dict)
+    interrupted: str | None = None  # the signal's name (SIGINT, SIGTERM) when one stopped the run
+    task: str = ""  # the last task that started
 
     def hosts(self) -> list[str]:
         names = set(self.stats.get("processed", {}))
@@ -151,31 +158,112 @@ def build_cmdline(request: PlaybookRequest) -> str:
     return shlex.join(args + request.ansible_args)
 
 
-class _FailureCollector:
+# Ansible's per-host counters (its playbook_on_stats event) for each host event, as Ansible counts them.
+STAT_EVENTS = {"runner_on_ok": "ok", "runner_on_failed": "failures", "runner_on_unreachable": "dark",
+               "runner_on_skipped": "skipped"}
+
+
+class _EventCollector:
+    """What the report needs from the runner events: the failures, and the per-host counts and changed
+    tasks that Ansible's final stats give — counted from the events as they arrive, so that a run
+    stopped before its stats (Ctrl-C) still says what it did."""
+
     def __init__(self) -> None:
         self.failures: list[Failure] = []
+        self.stats: dict[str, dict[str, int]] = {}
+        self.changed_tasks: dict[str, list[str]] = {}
+        self.task = ""
+        self.pid: int | None = None  # ansible-playbook's own process: its events carry its pid
+
+    def _count(self, key: str, host: str) -> None:
+        counts = self.stats.setdefault(key, {})
+        counts[host] = counts.get(host, 0) + 1
 
     def __call__(self, event: dict[str, Any]) -> None:
+        if self.pid is None and isinstance(event.get("pid"), int):
+            self.pid = event["pid"]
         name = event.get("event")
         data = event.get("event_data", {})
-        if name not in ("runner_on_failed", "runner_on_unreachable") or data.get("ignore_errors"):
+        if name == "playbook_on_task_start":
+            self.task = data.get("task", "")
+        if name not in STAT_EVENTS:
             return
-        res = data.get("res") or {}
-        msg = res.get("msg") or res.get("stderr") or res.get("reason") or ""
-        self.failures.append(Failure(data.get("host", "?"), data.get("task", "?"), str(msg).strip()))
+        host = data.get("host", "?")
+        if name == "runner_on_failed" and data.get("ignore_errors"):
+            self._count("ignored", host)
+            return
+        self._count(STAT_EVENTS[name], host)
+        if name == "runner_on_ok" and (data.get("res") or {}).get("changed"):
+            self._count("changed", host)
+            self.changed_tasks.setdefault(host, []).append(data.get("task", "?"))
+        if name in ("runner_on_failed", "runner_on_unreachable"):
+            res = data.get("res") or {}
+            msg = res.get("msg") or res.get("stderr") or res.get("reason") or ""
+            self.failures.append(Failure(host, data.get("task", "?"), str(msg).strip()))
+
+
+class Interrupt:
+    """SIGINT (Ctrl-C) and SIGTERM while a command runs its playbooks.
+
+    The first signal asks the running ansible-playbook to stop as Ctrl-C stops it: SIGINT to its own
+    process (ansible-runner starts it in a session of its own, so a terminal's Ctrl-C never reaches it),
+    which ends its workers' tasks and exits; the events it sent until then are kept. A second signal, or
+    a playbook still running GRACE seconds later, is killed through ansible-runner's cancel_callback; so
+    is one that has not started yet (it has sent no event, so ran no task). No further playbook starts."""
+
+    GRACE = 30.0
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+        self.count = 0
+        self.at = 0.0
+        self.collector: _EventCollector | None = None  # the running playbook's
+
+    @property
+    def name(self) -> str | None:
+        return signal.Signals(self.signum).name if self.signum else None
+
+    @contextmanager
+    def installed(self) -> Iterator[Interrupt]:
+        """Handle SIGINT and SIGTERM in this (the main) thread until the block ends."""
+        previous = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield self
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        self.count += 1
+        if self.signum is None:
+            self.signum, self.at = signum, time.monotonic()
+            pid = self.collector.pid if self.collector else None
+            if pid:
+                with suppress(OSError):  # it has just ended
+                    os.kill(pid, signal.SIGINT)
+
+    def cancel(self) -> bool:
+        """ansible-runner's cancel_callback: True kills the playbook's process group."""
+        if self.signum is None:
+            return False
+        return (self.count > 1 or self.collector is None or self.collector.pid is None
+                or time.monotonic() - self.at > self.GRACE)
 
 
 def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | None = None,
-                 project: Path | None = None) -> PlaybookResult:
+                 project: Path | None = None, interrupt: Interrupt | None = None) -> PlaybookResult:
     """Run the playbook of the collection at home with ansible-runner; artifacts go to
-    <project>/.sagelab/artifacts/<ident> (project: home by default, see project_dir)."""
+    <project>/.sagelab/artifacts/<ident> (project: home by default, see project_dir). With interrupt
+    (installed by the caller), SIGINT/SIGTERM stop the run and the result says what was done before."""
     project = project or home
     ident = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6]
     artifacts = project / ".sagelab" / "artifacts" / ident
     report_dir = artifacts / "reports"
     report_dir.mkdir(parents=True, mode=0o700)
 
-    collector = _FailureCollector()
+    collector = _EventCollector()
+    if interrupt:
+        interrupt.collector = collector
 
     def event_handler(event: dict[str, Any]) -> bool:
         collector(event)
@@ -211,18 +299,26 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
             },
             event_handler=event_handler,
             passwords=request.passwords or None,
+            cancel_callback=interrupt.cancel if interrupt else None,
             quiet=True,
         )
     finally:
+        if interrupt:
+            interrupt.collector = None
         _scrub_command_file(artifacts / "command")
+    stopped = interrupt.name if interrupt else None
     return PlaybookResult(
         playbook=str(request.playbook),
-        status=run.status,
+        status="interrupted" if stopped else run.status,
         rc=run.rc,
-        stats=run.stats or {},
+        # Ansible's own stats when it got to them; a stopped run's from its events
+        stats=run.stats or collector.stats,
         failures=collector.failures,
         artifacts=artifacts,
         report_dir=report_dir,
+        changed_tasks=collector.changed_tasks,
+        interrupted=stopped,
+        task=collector.task,
     )
 
 

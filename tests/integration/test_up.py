@@ -22,10 +22,9 @@ from sagelab.target import local_user
 from tests.conftest import BIN, REPO
 
 
-@pytest.fixture(scope="module")
-def up(tmp_path_factory, own_sandbox):
-    sandbox = own_sandbox
-    root = tmp_path_factory.mktemp("up")
+def isolated_up(root: Path, sandbox) -> tuple:
+    """`sagelab up` for a user whose home is root (the AWS side in sandbox): run(*args) -> (rc, the --json
+    document or the text, stderr); also the -e file, an IAM client and the environment."""
     evars = {
         "venv_parent": str(root / "workdir"),
         "validate_cache_dir": str(root / "cache"),
@@ -55,6 +54,13 @@ def up(tmp_path_factory, own_sandbox):
 
     iam = boto3.client("iam", endpoint_url=sandbox.endpoint_url, region_name="eu-west-1",
                        aws_access_key_id="testing", aws_secret_access_key="testing")
+    return run, iam, env
+
+
+@pytest.fixture(scope="module")
+def up(tmp_path_factory, own_sandbox):
+    root = tmp_path_factory.mktemp("up")
+    run, iam, env = isolated_up(root, own_sandbox)
     return root, run, iam, env
 
 

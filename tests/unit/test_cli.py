@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -206,6 +208,26 @@ def test_text_mode_without_tty_prints_task_starts_and_table(capsys):
     assert "[Fixture that changes one thing] Report a change" in captured.err
     assert "sagemaker (executed: yes)" in captured.out
     assert "status successful (rc 0)" in captured.out
+
+
+def test_sigterm_stops_the_playbook_reports_what_changed_and_exits_143():
+    """SIGTERM (as Ctrl-C's SIGINT, tests/integration/test_interrupt.py) reaches ansible-playbook, which stops
+    at once, not when its long task ends; the summary keeps the change made before."""
+    proc = subprocess.Popen([str(SAGELAB), "workstation", "--playbook", playbook("slow"), "-i", INVENTORY],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    for line in proc.stderr:
+        if "Take a long time" in line:
+            started = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            break
+    out, err = proc.communicate(timeout=90)
+    took = time.monotonic() - started
+    assert proc.returncode == 143, out + err
+    assert took < 20, took  # stopped, not waited out (sleep 120) nor killed after the 30 s grace
+    text = " ".join(out.split())
+    assert 'INTERRUPTED by SIGTERM during the task "Take a long time"' in text, text
+    assert "done before it on localhost: changed 1 tasks changed: Report a change" in text, text
+    assert "status interrupted" in text, text
 
 
 def test_verbose_shows_ansible_output(capsys):
