@@ -52,24 +52,33 @@ def schedule_names(instance):
 
 # --- the plan ---------------------------------------------------------------------------------------
 
-# What must be gone before each kind can go (AWS refuses, or what remains breaks):
+# What must be gone before each kind can go (AWS refuses, or what remains breaks). Declared in the order
+# the teardown has always used; removal_order() keeps it wherever the dependencies allow.
 DEPENDS = {
-    # a schedule whose notebook instance is gone fails on its next run
     "schedules": [],
-    # an instance runs its schedules' target: schedules first
+    # a schedule whose instance is gone fails on every run: schedules first
     "notebook_instances": ["schedules"],
-    # a configuration or repository an instance uses cannot go while it exists
+    # an instance's configuration and repositories cannot go while it uses them
     "lifecycle_configs": ["notebook_instances"],
     "code_repositories": ["notebook_instances"],
     # DeleteEndpointConfig / DeleteModel of what a live endpoint uses: endpoints first
     "endpoints": [],
     "endpoint_configs": ["endpoints"],
     "models": ["endpoints"],
-    # DeleteDomain refuses a domain with user profiles or spaces; those refuse while apps run
+    # DeleteDomain refuses a domain with user profiles or spaces; those refuse while their apps run
     "studio_apps": [],
     "studio_spaces": ["studio_apps"],
     "studio_user_profiles": ["studio_apps", "studio_spaces"],
     "studio_domains": ["studio_user_profiles", "studio_spaces", "studio_apps"],
+    # the roles the instances, models, domains and schedules run as: after all of them
+    "iam_roles": ["schedules", "notebook_instances", "models", "studio_domains"],
+    # DeletePolicy refuses a policy still attached (DeleteConflict): detached with its role first
+    "iam_role_policies": ["iam_roles"],
+    "buckets": ["notebook_instances", "studio_domains"],
+    "iam_users": [],
+    # DeleteGroup refuses a group with members; the users' policy is attached to the group
+    "iam_group": ["iam_users"],
+    "iam_managed_policy": ["iam_group", "iam_users"],
 }
 
 
@@ -160,4 +169,95 @@ def notebook_plan(found, wanted, prefix="", extra_lifecycle_configs=()):
                                     "code_repositories")
     return {"removes": {"notebook_instances": removed, "lifecycle_configs": lifecycle,
                         "code_repositories": repos},
-            "kept": {"lifecycle_configs": lifecycle_kept, "code_repositories": repos_kept}}
+            "stays": {"lifecycle_configs": lifecycle_kept, "code_repositories": repos_kept}}
+
+
+def schedules_plan(removed_notebooks, targets):
+    """The schedules to delete: those named as cost_controls names them for a removed instance whose target
+    is that instance. targets: schedule name -> the NotebookInstanceName its target input names (for the
+    schedules that exist)."""
+    return sorted(name for notebook in removed_notebooks for name in schedule_names(notebook)
+                  if name in targets and targets[name] == notebook)
+
+
+def studio_plan(domains, wanted, prefix="", delete_data=False):
+    """domains: {name, tags, home_efs, apps, spaces, user_profiles} of each domain. The tagged ones in the
+    prefix go with their apps, spaces and user profiles; their home EFS volumes stay unless delete_data."""
+    mine = sorted((d for d in domains if d["name"].startswith(prefix) and carries(d.get("tags"), wanted)),
+                  key=lambda d: d["name"])
+    return {"removes": {"studio_apps": [a for d in mine for a in d.get("apps") or []],
+                        "studio_spaces": [s for d in mine for s in d.get("spaces") or []],
+                        "studio_user_profiles": [p for d in mine for p in d.get("user_profiles") or []],
+                        "studio_domains": [d["name"] for d in mine]},
+            "kept": {"studio_home_efs": [] if delete_data
+                     else [d["home_efs"] for d in mine if d.get("home_efs")]}}
+
+
+def iam_plan(found, wanted, prefix="", group="", users_policy="", delete_data=False):
+    """found: roles - name -> {path, tags, policies: [customer managed policy names attached]}; users - name
+    -> tags; buckets - name -> tags; group_members - the users of the data scientists' group; policies -
+    name -> tags of the customer managed policies read.
+
+    Goes: the roles and users that carry the tags in the prefix (service-linked roles never); the customer
+    managed policies of those roles that carry the tags; the group (IAM groups cannot be tagged) when its
+    members are all users that go and its name is in the prefix; the users' policy when it carries the tags
+    and its name is in the prefix; the tagged buckets in the prefix only with delete_data (else kept)."""
+    def mine(items):
+        return sorted(name for name, tags in items.items()
+                      if name.startswith(prefix) and carries(tags, wanted))
+
+    roles = sorted(name for name, role in (found.get("roles") or {}).items()
+                   if name.startswith(prefix) and carries(role.get("tags"), wanted)
+                   and not (role.get("path") or "/").startswith("/aws-service-role/"))
+    users = mine(found.get("users") or {})
+    policies = found.get("policies") or {}
+    role_policies = sorted({p for r in roles for p in found["roles"][r].get("policies") or []
+                            if p != users_policy and carries(policies.get(p), wanted)})
+    members = found.get("group_members") or []
+    group_goes = bool(members) and set(members) <= set(users) and group.startswith(prefix)
+    policy_goes = bool(users_policy) and users_policy.startswith(prefix) \
+        and carries(policies.get(users_policy), wanted)
+    buckets = mine(found.get("buckets") or {})
+    return {"removes": {"iam_roles": roles, "iam_role_policies": role_policies,
+                        "buckets": buckets if delete_data else [], "iam_users": users,
+                        "iam_group": [group] if group_goes else [],
+                        "iam_managed_policy": [users_policy] if policy_goes else []},
+            "kept": {"buckets": [] if delete_data else buckets}}
+
+
+def plan(parts):
+    """One plan of the parts (each {removes, kept?, stays?}): every kind of DEPENDS in removes (empty when
+    none goes), kept and stays merged, and the order of the kinds."""
+    removes = dict.fromkeys(DEPENDS, [])
+    kept, stays = {}, {}
+    for part in parts:
+        removes.update(part["removes"])
+        kept.update(part.get("kept") or {})
+        stays.update(part.get("stays") or {})
+    return {"order": removal_order(), "removes": removes, "kept": kept, "stays": stays}
+
+
+# --- discovery helpers shared by the modules (they take the module's SageMakerApi) -------------------
+
+# Each inference kind, in the order it must go: its List* call and list key, the name and ARN keys of an
+# item, and its Delete* call.
+INFERENCE_KINDS = {
+    "endpoints": {"list": "list_endpoints", "items": "Endpoints", "name": "EndpointName",
+                  "arn": "EndpointArn", "delete": "delete_endpoint"},
+    "endpoint_configs": {"list": "list_endpoint_configs", "items": "EndpointConfigs",
+                         "name": "EndpointConfigName", "arn": "EndpointConfigArn",
+                         "delete": "delete_endpoint_config"},
+    "models": {"list": "list_models", "items": "Models", "name": "ModelName", "arn": "ModelArn",
+               "delete": "delete_model"},
+}
+
+
+def tagged_inference(api, wanted, prefix=""):
+    """Each inference kind's names that start with prefix and carry every wanted tag (tags read only for
+    the names in the prefix)."""
+    found = {}
+    for key, kind in INFERENCE_KINDS.items():
+        found[key] = sorted(item[kind["name"]] for item in api.paginate(kind["list"], kind["items"])
+                            if item[kind["name"]].startswith(prefix)
+                            and carries(api.tags(item[kind["arn"]]), wanted))
+    return found

@@ -116,34 +116,16 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     validate_tags,
     wait_for,
 )
-
-# Each kind, in the order it must go: its List* call and list key, the name and ARN keys of an item, and its
-# Delete* call with the name parameter.
-KINDS = {
-    "endpoints": {"list": "list_endpoints", "items": "Endpoints", "name": "EndpointName",
-                  "arn": "EndpointArn", "delete": "delete_endpoint"},
-    "endpoint_configs": {"list": "list_endpoint_configs", "items": "EndpointConfigs",
-                         "name": "EndpointConfigName", "arn": "EndpointConfigArn",
-                         "delete": "delete_endpoint_config"},
-    "models": {"list": "list_models", "items": "Models", "name": "ModelName", "arn": "ModelArn",
-               "delete": "delete_model"},
-}
-
-
-def tagged(api, wanted, prefix=""):
-    """Each kind's names that start with prefix and carry every wanted tag, in the order they must go."""
-    found = {}
-    for key, kind in KINDS.items():
-        found[key] = sorted(item[kind["name"]] for item in api.paginate(kind["list"], kind["items"])
-                            if item[kind["name"]].startswith(prefix)
-                            and wanted.items() <= api.tags(item[kind["arn"]]).items())
-    return found
+from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import (  # noqa: E402
+    INFERENCE_KINDS,
+    tagged_inference,
+)
 
 
 def ensure_inference_absent(module, api):
     """Find what carries the tags, return early in check mode, remove it in dependency order."""
     wanted = {str(k): str(v) for k, v in module.params["tags"].items()}
-    found = tagged(api, wanted, module.params["name_prefix"])
+    found = tagged_inference(api, wanted, module.params["name_prefix"])
     result = {"changed": any(found.values()), "removed": found}
     if module._diff:
         listed = [f"{key}/{name}" for key, names in found.items() for name in names]
@@ -159,7 +141,7 @@ def ensure_inference_absent(module, api):
                  lambda described, n=name: f"endpoint {n} to be deleted (now {described['EndpointStatus']})")
     for key in ("endpoint_configs", "models"):
         for name in found[key]:
-            api.call(KINDS[key]["delete"], **{KINDS[key]["name"]: name})
+            api.call(INFERENCE_KINDS[key]["delete"], **{INFERENCE_KINDS[key]["name"]: name})
     return result
 
 

@@ -310,17 +310,19 @@ def test_a_tagged_lifecycle_config_no_instance_uses_goes_and_the_others_stay(san
     assert checked.rc == 0, checked.failure_messages()
     assert writes(calls) == [] and existing() == {orphan, untagged, shared, others}
     assert checked.changed_tasks() == ["Ensure the lifecycle configurations they used are deleted"]
+    plan = ansible_module("sagelab.sagemaker.teardown_plan_info", {**aws, "tags": {"ManagedBy": "sagelab"},
+                                                                    "name_prefix": prefix}, env=env)
+    assert plan["changed"] is False and plan["removes"]["lifecycle_configs"] == [orphan]
+    assert plan["stays"]["lifecycle_configs"] == {
+        shared: f"used by notebook instance {prefix}-stray-nb, which stays"}
+    assert plan["removes"]["notebook_instances"] == [] and plan["order"][:3] == [
+        "schedules", "notebook_instances", "lifecycle_configs"]
 
     with recording(sandbox.endpoint_url) as calls:
         removed = run_playbook("playbooks/teardown.yml", extra_vars=limits, env=env, timeout=300)
     assert removed.rc == 0, removed.failure_messages()
     assert writes(calls) == ["DeleteNotebookInstanceLifecycleConfig"], calls
     assert existing() == {untagged, shared, others}
-    plan = next(task["hosts"]["localhost"] for task in removed.data["plays"][0]["tasks"]
-                if task["task"]["name"].startswith("Find sagelab's"))
-    assert plan["removes"]["lifecycle_configs"] == [orphan]
-    assert plan["kept"]["lifecycle_configs"] == {
-        shared: f"used by notebook instance {prefix}-stray-nb, which stays"}
 
     again = run_playbook("playbooks/teardown.yml", extra_vars=limits, env=env, timeout=300)
     assert again.rc == 0 and again.stats["localhost"]["changed"] == 0, again.changed_tasks()

@@ -5,8 +5,11 @@ repositories go with the notebook instances or stay."""
 from __future__ import annotations
 
 import importlib.util
+import json
+import re
 
 import pytest
+import yaml
 
 from tests.conftest import REPO
 
@@ -61,7 +64,8 @@ def test_an_orphan_tagged_config_goes_and_untagged_other_prefix_and_in_use_ones_
     plan = teardown.notebook_plan(found, TAG, prefix="p-")
     assert plan["removes"]["notebook_instances"] == ["p-nb"]
     assert plan["removes"]["lifecycle_configs"] == ["p-nb-auto-stop", "p-typo-auto-stop"]
-    assert plan["kept"]["lifecycle_configs"] == {"p-shared": "used by notebook instance p-stray, which stays"}
+    assert plan["stays"]["lifecycle_configs"] == {
+        "p-shared": "used by notebook instance p-stray, which stays"}
     everything = teardown.notebook_plan(found, TAG)  # no prefix: both owners' instances and orphans
     assert everything["removes"]["lifecycle_configs"] == ["p-nb-auto-stop", "p-typo-auto-stop",
                                                           "q-nb-auto-stop", "q-typo-auto-stop"]
@@ -85,5 +89,97 @@ def test_an_instance_without_every_tag_stays_with_what_it_uses():
     plan = teardown.notebook_plan(found, TAG, prefix="p-")
     assert plan["removes"] == {"notebook_instances": [], "lifecycle_configs": [], "code_repositories": []}
     stays = "used by notebook instance p-nb, which stays"
-    assert plan["kept"] == {"lifecycle_configs": {"p-nb-auto-stop": stays},
+    assert plan["stays"] == {"lifecycle_configs": {"p-nb-auto-stop": stays},
                             "code_repositories": {"p-repo": stays}}
+
+
+def test_schedules_go_only_with_their_names_and_their_instance_as_target():
+    targets = {"p-nb-stop-weeknight": "p-nb", "p-nb-stop-weekend": "p-nb",
+               "p-nb-start-morning": "someone-else",  # a name like ours, another target: stays
+               "p-nb-nightly": "p-nb"}  # not a name cost_controls gives
+    assert teardown.schedules_plan(["p-nb"], targets) == ["p-nb-stop-weekend", "p-nb-stop-weeknight"]
+    assert teardown.schedules_plan([], targets) == []
+
+
+def test_studio_domains_go_with_their_apps_spaces_and_profiles_and_keep_home_efs_unless_delete_data():
+    domains = [{"name": "p-studio", "tags": TAG, "home_efs": "fs-1", "apps": ["JupyterLab/default"],
+                "spaces": ["shared"], "user_profiles": ["alice"]},
+               {"name": "p-untagged", "tags": {}, "home_efs": "fs-2"},
+               {"name": "q-studio", "tags": TAG, "home_efs": "fs-3", "apps": [], "spaces": [],
+                "user_profiles": []}]
+    studio = teardown.studio_plan(domains, TAG, prefix="p-")
+    assert studio["removes"] == {"studio_apps": ["JupyterLab/default"], "studio_spaces": ["shared"],
+                                 "studio_user_profiles": ["alice"], "studio_domains": ["p-studio"]}
+    assert studio["kept"] == {"studio_home_efs": ["fs-1"]}
+    deleted = teardown.studio_plan(domains, TAG, prefix="p-", delete_data=True)
+    assert deleted["kept"] == {"studio_home_efs": []}
+
+
+def iam_found(members):
+    return {"roles": {"p-exec": {"path": "/", "tags": TAG,
+                                 "policies": ["p-exec-policy", "shared-untagged"]},
+                      "p-linked": {"path": "/aws-service-role/sagemaker.amazonaws.com/", "tags": TAG},
+                      "p-theirs": {"path": "/", "tags": {}, "policies": ["p-their-policy"]}},
+            "users": {"p-alice": TAG, "p-bob": {}},
+            "policies": {"p-exec-policy": TAG, "shared-untagged": {}, "p-users-policy": TAG,
+                         "p-their-policy": TAG},
+            "group_members": members, "buckets": {"p-data": TAG, "p-theirs": {}}}
+
+
+def test_iam_roles_users_policies_go_by_tag_and_the_untaggable_group_by_its_members():
+    iam = teardown.iam_plan(iam_found(["p-alice"]), TAG, "p-", group="p-users", users_policy="p-users-policy")
+    assert iam["removes"] == {"iam_roles": ["p-exec"], "iam_role_policies": ["p-exec-policy"], "buckets": [],
+                              "iam_users": ["p-alice"], "iam_group": ["p-users"],
+                              "iam_managed_policy": ["p-users-policy"]}
+    assert iam["kept"] == {"buckets": ["p-data"]}
+    # someone else in the group: it stays; a group outside the prefix stays too
+    assert teardown.iam_plan(iam_found(["p-alice", "p-bob"]), TAG, "p-", "p-users", "p-users-policy") \
+        ["removes"]["iam_group"] == []
+    outside = teardown.iam_plan(iam_found(["p-alice"]), TAG, "p-", "users", "p-users-policy")
+    assert outside["removes"]["iam_group"] == []
+    with_data = teardown.iam_plan(iam_found([]), TAG, "p-", "p-users", "p-users-policy", delete_data=True)
+    assert (with_data["removes"]["buckets"], with_data["kept"]["buckets"]) == (["p-data"], [])
+    assert with_data["removes"]["iam_group"] == []  # an empty group (e.g. the second run) is not proven ours
+
+
+def test_one_plan_names_every_kind_in_order():
+    merged = teardown.plan([{"removes": {"schedules": ["a"]}}, {"removes": {"iam_users": ["u"]},
+                                                                 "kept": {"buckets": ["b"]}}])
+    assert merged["order"] == teardown.removal_order()
+    assert list(merged["removes"]) == list(teardown.DEPENDS)
+    assert (merged["removes"]["schedules"], merged["removes"]["iam_users"], merged["removes"]["models"]) == \
+        (["a"], ["u"], [])
+    assert merged["kept"] == {"buckets": ["b"]}
+
+
+def test_the_playbook_removes_in_the_plans_order_and_derives_no_name():
+    """playbooks/teardown.yml applies the plan: each removal task loops over (or tests) one kind of
+    teardown_removes, and the kinds come in removal_order(); no name suffix is spelled out in it."""
+    text = (REPO / "playbooks" / "teardown.yml").read_text()
+    tasks = yaml.safe_load(text)[0]["tasks"]
+    kinds = []
+    for task in tasks:
+        if task["name"].startswith("Ensure "):
+            found = re.findall(r"teardown_removes\.(\w+)", json.dumps(task))
+            assert found, task["name"]
+            kinds.append(found[0])
+    order = teardown.removal_order()
+    positions = [order.index(kind) for kind in kinds]
+    assert positions == sorted(positions), kinds
+    by_their_parent = {"endpoint_configs", "models", "studio_apps", "studio_spaces", "studio_user_profiles"}
+    assert set(kinds) | by_their_parent == set(order)
+    content = json.dumps(yaml.safe_load(text))  # the plays, without their comments
+    for suffix in [teardown.AUTO_STOP_SUFFIX] + [s for s, _api in teardown.SCHEDULES.values()]:
+        assert suffix not in content, suffix
+
+
+def test_the_roles_read_the_names_from_here():
+    limit = yaml.safe_load((REPO / "roles" / "cost_controls" / "vars" / "main.yml").read_text())
+    assert limit["cost_controls_max_instance_name"] == teardown.SCHEDULED_INSTANCE_NAME_MAX
+    assert [k["kind"] for k in limit["cost_controls_kinds"]] == list(teardown.SCHEDULES)
+    defaults = (REPO / "roles" / "notebook_instance" / "defaults" / "main.yml").read_text()
+    assert "notebook_instance_name | sagelab.sagemaker.auto_stop_config_name" in defaults
+    for path in [*(REPO / "roles").rglob("*.yml"), REPO / "playbooks" / "teardown.yml"]:
+        text = path.read_text()
+        assert "-auto-stop\"" not in text and "}}-auto-stop" not in text, path
+        assert not re.search(r"suffix: (stop|start)-", text), path
