@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from rich.console import Console
 
 from sagelab import __version__, extra_vars, fleet_report, report
+from sagelab.names import scheduled_instance_name_max
 from sagelab.progress import Progress
 from sagelab.redact import redact
 from sagelab.runner import (
@@ -434,7 +435,8 @@ def resource_name(user: str) -> str:
 
 def notebook_name(user: str) -> str:
     """The local user's notebook instance (`sagelab up`, `sagelab notebook`)."""
-    return f"sagelab-{resource_name(user)}"[:49].rstrip("-")  # schedules add up to 15 characters
+    # its schedules add up to 15 characters to the name (sagelab.names)
+    return f"sagelab-{resource_name(user)}"[:scheduled_instance_name_max()].rstrip("-")
 
 
 def _people(user: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from sagelab.names import schedule_name
 from sagelab.target import AwsTarget
 
 TABLE = Path("data") / "sagemaker_prices.yml"  # relative to the project home
@@ -38,9 +39,8 @@ PRICING_REGION = "us-east-1"  # the Price List API's endpoint
 # How a SageMaker product of the Price List is told apart: words in its usage type or component.
 PRICE_LIST_MARKERS = {"notebook_instance": ("notebk", "notebook"), "studio_app": ("studio",),
                       "endpoint": ("host",)}
-# The schedules the cost_controls role gives a notebook instance (<name>-<suffix>, group default).
+# The group of the schedules the cost_controls role gives a notebook instance (their names: sagelab.names).
 SCHEDULE_GROUP = "default"
-STOP_WEEKNIGHT, STOP_WEEKEND, START_MORNING = "stop-weeknight", "stop-weekend", "start-morning"
 ASSUMED_START = 8.0  # without a morning start schedule: assumed started at 08:00 on weekdays
 WEEKDAYS_IN_30 = Decimal(30 * 5) / 7  # weekdays in 30 days (21.43)
 WEEKDAY_CRON = re.compile(r"^cron\((\d{1,2}) (\d{1,2}) \? \* MON-FRI \*\)$")
@@ -188,14 +188,14 @@ def scheduled_hours(scheduler: Any, notebook: str) -> tuple[Decimal, str]:
     With a weeknight stop at H_stop it runs on weekdays from its start (its morning start schedule, else
     assumed 08:00) to H_stop, and not at the weekend (stopped on Friday night; a weekend stop catches a
     restart). Without a weeknight stop: left running (720 h). The idle auto-stop is not counted."""
-    night = _schedule(scheduler, f"{notebook}-{STOP_WEEKNIGHT}")
+    night = _schedule(scheduler, schedule_name(notebook, "weeknight_stop"))
     if night is None:
         return Decimal(HOURS_PROJECTED), "left running (no night stop schedule)"
     stop = _weekday_hour(night.get("ScheduleExpression", ""))
     if stop is None:
         expression = night.get("ScheduleExpression")
         return Decimal(HOURS_PROJECTED), f"left running (night stop {expression} not read)"
-    morning = _schedule(scheduler, f"{notebook}-{START_MORNING}")
+    morning = _schedule(scheduler, schedule_name(notebook, "morning_start"))
     start = _weekday_hour(morning.get("ScheduleExpression", "")) if morning else None
     started = f"started {_clock(start)} by its morning schedule" if start is not None \
         else f"assumed started {_clock(ASSUMED_START)} (no morning start schedule)"
@@ -203,7 +203,7 @@ def scheduled_hours(scheduler: Any, notebook: str) -> tuple[Decimal, str]:
     daily = Decimal(str(max(stop - start, 0)))
     zone = night.get("ScheduleExpressionTimezone", "UTC")
     weekend = "weekends stopped" + (" (weekend stop schedule)" if _schedule(
-        scheduler, f"{notebook}-{STOP_WEEKEND}") else "")
+        scheduler, schedule_name(notebook, "weekend_stop")) else "")
     return (daily * WEEKDAYS_IN_30, f"weekdays {_clock(start)}-{_clock(stop)} {zone}, {started}, night stop "
             f"{night['ScheduleExpression']}, {weekend}")
 

@@ -183,3 +183,14 @@ def test_the_roles_read_the_names_from_here():
         text = path.read_text()
         assert "-auto-stop\"" not in text and "}}-auto-stop" not in text, path
         assert not re.search(r"suffix: (stop|start)-", text), path
+
+
+def test_the_cli_reads_the_same_declaration_and_spells_no_name_out():
+    from sagelab import names
+
+    assert names.schedule_name("nb", "weekend_stop") == teardown.schedule_name("nb", "weekend_stop")
+    assert names.scheduled_instance_name_max() == teardown.SCHEDULED_INSTANCE_NAME_MAX
+    for path in (REPO / "src" / "sagelab").glob("*.py"):
+        code = path.read_text()
+        for suffix, _api in teardown.SCHEDULES.values():
+            assert f'"{suffix}"' not in code and f"-{suffix}" not in code, (path, suffix)
