@@ -7,8 +7,8 @@ is made (documentation: notebook_instance_problems.yml and tag_problems.yml besi
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._notebook_input import validate
-from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import validate_tags
 
 # The options validate() reads, as the module has them when an option is not given.
 OPTIONS = ("name", "instance_type", "volume_size", "role", "subnet_id", "security_group_ids", "kms_key_id",
@@ -41,10 +41,8 @@ def notebook_instance_problems(args: dict, variable_prefix: str = "") -> list[st
 def tag_problems(tags: object, variable: str = "sagelab_tags") -> list[str]:
     """What AWS refuses in a tag set (at most 50 tags, keys 1-128 characters and not aws:, values up to
     256 characters), naming the variable; an empty list when AWS takes them."""
-    if not isinstance(tags, dict):
-        return [f"{variable}: {tags!r} is not allowed; allowed: a mapping of tag keys to values"]
-    message = validate_tags(tags)
-    return [f"{variable}{message.removeprefix('tags')}"] if message else []
+    message = rules.tags(tags, variable, required=True)
+    return [message] if message else []
 
 
 class FilterModule:

@@ -11,7 +11,7 @@ import re
 
 import yaml
 from ansible.errors import AnsibleFilterError
-from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import ROLE_ARN_RE, validate_tags
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules
 
 # Where each setting lives in the SDK's schema (sagemaker/config/config_schema.py, SDK 2).
 BUCKET_PATH = ("SageMaker", "PythonSDK", "Modules", "Session", "DefaultS3Bucket")
@@ -81,16 +81,12 @@ def sdk_config_problems(path: str, bucket: str = "", role: str = "", tags: objec
         problems.append(f"sagemaker_sdk_default_bucket: {bucket!r} is not an S3 bucket name; allowed: "
                         "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a "
                         "letter or digit (e.g. sagelab-123456789012-eu-west-1), or empty")
-    if role and not ROLE_ARN_RE.match(role):
+    if role and rules.role_arn("sagemaker_sdk_execution_role", role):
         problems.append(f"sagemaker_sdk_execution_role: {role!r} is not an IAM role ARN; allowed: "
                         "arn:aws:iam::123456789012:role/NAME, or empty")
-    if not isinstance(tags, dict):
-        problems.append(f"sagemaker_sdk_tags: {tags!r} is not allowed; allowed: a mapping of tag keys "
-                        "to values")
-    else:
-        message = validate_tags(tags)
-        if message:
-            problems.append("sagemaker_sdk_" + message)
+    message = rules.tags(tags, "sagemaker_sdk_tags", required=True)
+    if message:
+        problems.append(message)
     return problems
 
 

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 
 try:
@@ -54,8 +53,6 @@ DEFAULT_MAX_ATTEMPTS = 10  # AWSRetry's default
 RETRY_DELAY = 1.0  # first backoff ceiling (s); doubles per attempt (full jitter), up to RETRY_MAX_DELAY
 RETRY_MAX_DELAY = 20.0
 
-NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")  # notebook instance / lifecycle config / repository
-NAME_MAX = 63
 
 
 def max_attempts(profile=None):
@@ -192,33 +189,6 @@ def tags_after(current, to_set, to_unset):
     return tags
 
 
-def validate_tags(tags):
-    """A message for tags AWS would refuse, or None."""
-    if tags is None:
-        return None
-    if len(tags) > 50:
-        return f"tags: {len(tags)} tags given; allowed: at most 50"
-    for key, value in tags.items():
-        key = str(key)
-        if not key or len(key) > 128:
-            return f"tags: key {key!r} is not allowed; allowed: 1 to 128 characters"
-        if key.lower().startswith("aws:"):
-            return f"tags: key {key!r} is not allowed; keys starting with 'aws:' are reserved by AWS"
-        if value is None or len(str(value)) > 256:
-            return f"tags: value {value!r} of {key} is not allowed; allowed: a string of up to 256 characters"
-    return None
-
-
-def validate_name(option, value, allow_empty=False):
-    if allow_empty and value == "":
-        return None
-    if not value or len(value) > NAME_MAX or not NAME_RE.match(value):
-        empty = "empty (to detach) or " if allow_empty else ""
-        return (f"{option}: {value!r} is not allowed; allowed: {empty}1 to {NAME_MAX} ASCII letters, digits "
-                "and hyphens, starting and ending with a letter or digit")
-    return None
-
-
 class Deadline:
     """The time one module run may spend waiting (wait_timeout), shared by all its waits."""
 
@@ -274,32 +244,6 @@ def to_result(described, tags=None):
 
 
 # --- shared by the Studio modules (sagemaker_domain, sagemaker_user_profile and their _info) ----------
-
-ROLE_ARN_RE = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")  # botocore RoleArn
-ROLE_NAME_RE = re.compile(r"^[\w+=,.@-]+(/[\w+=,.@-]+)*$")
-AWS_ID_RE = re.compile(r"^[-0-9a-zA-Z]{1,32}$")  # botocore VpcId / SubnetId / SecurityGroupId
-DOMAIN_ID_RE = re.compile(r"^d-(-*[a-z0-9]){1,61}$")  # botocore DomainId
-
-
-def validate_role(option, role):
-    """A message for a role that is neither an IAM role ARN nor a role name, or None."""
-    if role is None or ROLE_ARN_RE.match(role) or (not role.startswith("arn:") and ROLE_NAME_RE.match(role)):
-        return None
-    return (f"{option}: {role!r} is not allowed; allowed: an IAM role ARN "
-            "(arn:aws:iam::123456789012:role/NAME) or a role name")
-
-
-def validate_id(option, value, example):
-    if value and AWS_ID_RE.match(value):
-        return None
-    return f"{option}: {value!r} is not allowed; allowed: an ID such as {example}"
-
-
-def validate_domain_id(option, value):
-    if value and DOMAIN_ID_RE.match(value):
-        return None
-    return f"{option}: {value!r} is not allowed; allowed: a Studio domain ID such as d-abcdefghijkl"
-
 
 def same_role(current_arn, wanted):
     """Whether a role option (name or ARN) names the current role ARN. Role names are unique in an account,

@@ -135,36 +135,28 @@ diff:
 import re  # noqa: E402
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     tag_changes,
     tags_after,
     to_result,
-    validate_name,
-    validate_tags,
 )
 
-URL_RE = re.compile(r"^https://([^/]+)/?.{3,1016}$")
 BRANCH_RE = re.compile(r"^[^ ~^:?*\[]{1,1024}$")
-SECRET_RE = re.compile(r"^arn:aws[a-z\-]*:secretsmanager:[a-z0-9\-]*:[0-9]{12}:secret:.+$")
 
 
 def validate(params):
-    error = validate_name("name", params["name"])
+    error = rules.sagemaker_name("name", params["name"])
     if error:
         return error
-    url = params["repository_url"]
-    if url is not None and not (11 <= len(url) <= 1024 and URL_RE.match(url)):
-        return (f"repository_url: {url!r} is not allowed; allowed: an https:// URL of a Git repository "
-                "(SSH URLs such as git@host:repo are not supported by SageMaker)")
+    error = rules.repository_url("repository_url", params["repository_url"])
+    if error:
+        return error
     if params["branch"] is not None and not BRANCH_RE.match(params["branch"]):
         return (f"branch: {params['branch']!r} is not allowed; allowed: a Git branch name (no spaces or "
                 "~ ^ : ? * [)")
-    secret = params["secret_arn"]
-    if secret and not SECRET_RE.match(secret):
-        return (f"secret_arn: {secret!r} is not allowed; allowed: a Secrets Manager secret ARN such as "
-                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:NAME")
-    return validate_tags(params["tags"])
+    return rules.first(rules.secret_arn("secret_arn", params["secret_arn"]), rules.tags(params["tags"]))
 
 
 def settings_of(described):

@@ -354,6 +354,7 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     Resource,
     SageMakerApi,
@@ -364,10 +365,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     tag_changes,
     tags_after,
     to_result,
-    validate_id,
-    validate_name,
-    validate_role,
-    validate_tags,
     wait_for,
 )
 
@@ -379,11 +376,11 @@ FAILED = ("Failed", "Update_Failed", "Delete_Failed")
 
 
 def validate(params):
-    error = validate_name("name", params["name"])
+    error = rules.sagemaker_name("name", params["name"])
     if error:
         return error
     if params["vpc_id"] is not None:
-        error = validate_id("vpc_id", params["vpc_id"], "vpc-0abc1234")
+        error = rules.aws_id("vpc_id", params["vpc_id"], "VPC")
         if error:
             return error
     subnets = params["subnet_ids"]
@@ -391,7 +388,7 @@ def validate(params):
         if not 1 <= len(subnets) <= 16:
             return f"subnet_ids: {len(subnets)} subnets given; allowed: 1 to 16"
         for subnet in subnets:
-            error = validate_id("subnet_ids", subnet, "subnet-0abc1234")
+            error = rules.aws_id("subnet_ids", subnet, "subnet")
             if error:
                 return error
     groups = params["security_group_ids"]
@@ -399,10 +396,10 @@ def validate(params):
         if len(groups) > 5:
             return f"security_group_ids: {len(groups)} groups given; allowed: at most 5"
         for group in groups:
-            error = validate_id("security_group_ids", group, "sg-0abc1234")
+            error = rules.aws_id("security_group_ids", group, "security group")
             if error:
                 return error
-    error = validate_role("execution_role", params["execution_role"])
+    error = rules.role("execution_role", params["execution_role"])
     if error:
         return error
     minutes = params["idle_timeout_minutes"]
@@ -412,7 +409,7 @@ def validate(params):
         return "idle_timeout_minutes: given with idle_shutdown: false; allowed: only with idle shutdown on"
     if params["wait_timeout"] < 0:
         return f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
-    return validate_tags(params["tags"])
+    return rules.tags(params["tags"])
 
 
 # --- settings in the options' terms -----------------------------------------------------------------

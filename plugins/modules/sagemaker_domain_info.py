@@ -60,13 +60,12 @@ domains:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     domain_describe,
     find_domains,
     to_result,
-    validate_domain_id,
-    validate_name,
 )
 
 
@@ -80,8 +79,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    error = (validate_name("name", params["name"]) if params["name"] is not None else None) or (
-        validate_domain_id("domain_id", params["domain_id"]) if params["domain_id"] is not None else None)
+    error = (rules.sagemaker_name("name", params["name"]) if params["name"] is not None else None) or (
+        rules.domain_id("domain_id", params["domain_id"]) if params["domain_id"] is not None else None)
     if error:
         module.fail_json(msg=error)
     api = SageMakerApi(module)

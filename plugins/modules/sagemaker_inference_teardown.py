@@ -110,10 +110,10 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     Deadline,
     SageMakerApi,
-    validate_tags,
     wait_for,
 )
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import (  # noqa: E402
@@ -157,7 +157,7 @@ def main():
     )
     params = module.params
     error = ("tags: no tags given; allowed: a mapping with at least one tag, e.g. {ManagedBy: sagelab}"
-             if not params["tags"] else validate_tags(params["tags"]))
+             if not params["tags"] else rules.tags(params["tags"]))
     if not error and params["wait_timeout"] < 0:
         error = f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
     if error:

@@ -174,12 +174,11 @@ import binascii  # noqa: E402
 
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     tag_changes,
     tags_after,
-    validate_name,
-    validate_tags,
 )
 
 MAX_CONTENT = 16384  # characters of base64, per script (NotebookInstanceLifecycleConfigContent)
@@ -206,7 +205,7 @@ def hooks(text):
 
 
 def validate(params):
-    error = validate_name("name", params["name"])
+    error = rules.sagemaker_name("name", params["name"])
     if error:
         return error
     for option, _unused in SCRIPTS:
@@ -214,7 +213,7 @@ def validate(params):
         if text and len(encode(text)) > MAX_CONTENT:
             return (f"{option}: the script is {len(text)} characters, {len(encode(text))} once "
                     f"base64-encoded; allowed: at most {MAX_CONTENT} base64 characters (about 12 KB of text)")
-    return validate_tags(params["tags"])
+    return rules.tags(params["tags"])
 
 
 def scripts_of(described):

@@ -83,10 +83,10 @@ notebook_instances:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     to_result,
-    validate_name,
 )
 
 STATUSES = ["Pending", "InService", "Stopping", "Stopped", "Failed", "Deleting", "Updating"]
@@ -133,7 +133,7 @@ def main():
         supports_check_mode=True,
     )
     if module.params["name"] is not None:
-        error = validate_name("name", module.params["name"])
+        error = rules.sagemaker_name("name", module.params["name"])
         if error:
             module.fail_json(msg=error)
     instances = list_notebook_instances(SageMakerApi(module), module.params)

@@ -232,6 +232,7 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     Resource,
     SageMakerApi,
@@ -241,11 +242,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     tag_changes,
     tags_after,
     to_result,
-    validate_domain_id,
-    validate_id,
-    validate_name,
-    validate_role,
-    validate_tags,
     wait_for,
 )
 
@@ -254,13 +250,13 @@ FAILED = ("Failed", "Update_Failed", "Delete_Failed")
 
 
 def validate(params):
-    error = validate_name("name", params["name"])
+    error = rules.sagemaker_name("name", params["name"])
     if not error and params["domain_id"] is not None:
-        error = validate_domain_id("domain_id", params["domain_id"])
+        error = rules.domain_id("domain_id", params["domain_id"])
     if not error and params["domain_name"] is not None:
-        error = validate_name("domain_name", params["domain_name"])
+        error = rules.sagemaker_name("domain_name", params["domain_name"])
     if not error:
-        error = validate_role("execution_role", params["execution_role"])
+        error = rules.role("execution_role", params["execution_role"])
     if error:
         return error
     groups = params["security_group_ids"]
@@ -268,7 +264,7 @@ def validate(params):
         if len(groups) > 5:
             return f"security_group_ids: {len(groups)} groups given; allowed: at most 5"
         for group in groups:
-            error = validate_id("security_group_ids", group, "sg-0abc1234")
+            error = rules.aws_id("security_group_ids", group, "security group")
             if error:
                 return error
     sso = params["sso_user_name"]
@@ -282,7 +278,7 @@ def validate(params):
         return f"presigned_url_expires_seconds: {expires} is not allowed; allowed: 5 to 300"
     if params["wait_timeout"] < 0:
         return f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
-    return validate_tags(params["tags"])
+    return rules.tags(params["tags"])
 
 
 def settings_of(described):

@@ -62,12 +62,11 @@ user_profiles:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     resolve_domain,
     to_result,
-    validate_domain_id,
-    validate_name,
 )
 
 
@@ -85,7 +84,8 @@ def main():
     params = module.params
     if params["name"] and not (params["domain_id"] or params["domain_name"]):
         module.fail_json(msg="name: needs domain_id or domain_name")
-    checks = [(validate_name, "name"), (validate_domain_id, "domain_id"), (validate_name, "domain_name")]
+    checks = [(rules.sagemaker_name, "name"), (rules.domain_id, "domain_id"),
+              (rules.sagemaker_name, "domain_name")]
     for check, option in checks:
         error = check(option, params[option]) if params[option] is not None else None
         if error:

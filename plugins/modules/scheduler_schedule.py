@@ -279,7 +279,6 @@ diff:
 """
 
 import json  # noqa: E402
-import re  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
 try:
@@ -290,148 +289,13 @@ except ImportError:  # AnsibleAWSModule reports a missing boto3/botocore itself
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     is_not_found,
 )
 
 SERVICE = "scheduler"
-NAME_RE = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
-ROLE_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)?:iam::\d{12}:role/[\w+=,.@/-]+$")
-# arn:partition:service:region:account:resource; region and account may be empty (universal targets)
-TARGET_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)?:[a-z0-9-]+:([a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d)?:"
-                           r"(\d{12})?:\S+$")
-UNIVERSAL_RE = re.compile(r"^arn:aws(-[a-z]+)?:scheduler:::aws-sdk:[a-z0-9-]+:[a-z][A-Za-z0-9]+$")
-EXPRESSION_HELP = ("allowed: cron(minutes hours day-of-month month day-of-week year) with six fields, "
-                   "e.g. cron(0 20 ? * MON-FRI *); rate(N minute(s)|hour(s)|day(s)); "
-                   "at(yyyy-mm-ddThh:mm:ss)")
-
-MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
-MONTHS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
-DAYS = {d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
-# (field, low, high, names, '/' allowed)
-CRON_FIELDS = (
-    ("minutes", 0, 59, {}, True),
-    ("hours", 0, 23, {}, True),
-    ("day-of-month", 1, 31, {}, True),
-    ("month", 1, 12, MONTHS, True),
-    ("day-of-week", 1, 7, DAYS, False),
-    ("year", 1970, 2199, {}, True),
-)
-
-
-class ExpressionError(ValueError):
-    pass
-
-
-def _value(text, field, low, high, names):
-    """The number of one cron value (a number or, for month and day-of-week, a name)."""
-    upper = text.upper()
-    if upper in names:
-        return names[upper]
-    if not text.isdigit():
-        allowed = f"{low}-{high}" + (f" or {'-'.join((list(names)[0], list(names)[-1]))}" if names else "")
-        raise ExpressionError(f"{field} value {text!r} is not a number or name ({allowed})")
-    number = int(text)
-    if not low <= number <= high:
-        raise ExpressionError(f"{field} value {number} is out of range {low}-{high}")
-    return number
-
-
-def _cron_field(text, field, low, high, names, slash):
-    if text == "?":
-        return
-    for part in text.split(","):
-        if not part:
-            raise ExpressionError(f"{field} field {text!r} has an empty list item")
-        if field == "day-of-month" and re.fullmatch(r"L|LW|\d{1,2}W", part, re.I):
-            if part[0].isdigit():
-                _value(part[:-1], field, low, high, names)
-            if "," in text:
-                raise ExpressionError(f"{field} field {text!r}: L and W cannot be used in a list")
-            continue
-        if field == "day-of-week" and (m := re.fullmatch(r"(\w+)?L|(\w+)#(\d)", part, re.I)):
-            if part.upper() != "L":
-                _value(m.group(1) or m.group(2), field, low, high, names)
-            if m.group(3) and not 1 <= int(m.group(3)) <= 5:
-                raise ExpressionError(f"{field} field {text!r}: the week after # must be 1-5")
-            if "," in text:
-                raise ExpressionError(f"{field} field {text!r}: L and # cannot be used in a list")
-            continue
-        base, sep, step = part.partition("/")
-        if sep:
-            if not slash:
-                raise ExpressionError(f"{field} field {text!r}: / is not allowed in {field}")
-            if not step.isdigit() or int(step) < 1:
-                raise ExpressionError(f"{field} field {text!r}: the increment after / must be a positive "
-                                      "number")
-            if base != "*":
-                _value(base, field, low, high, names)
-            continue
-        if base == "*":
-            continue
-        first, dash, last = base.partition("-")
-        _value(first, field, low, high, names)
-        if dash:
-            _value(last, field, low, high, names)
-
-
-def validate_expression(expression):
-    """None, or why the expression is not one EventBridge Scheduler accepts."""
-    text = expression.strip()
-    try:
-        if m := re.fullmatch(r"cron\((.*)\)", text):
-            fields = m.group(1).split()
-            if len(fields) != 6:
-                raise ExpressionError(f"cron needs six fields, {len(fields)} given")
-            for value, spec in zip(fields, CRON_FIELDS, strict=True):
-                if "?" in value and (value != "?" or spec[0] not in ("day-of-month", "day-of-week")):
-                    raise ExpressionError(f"{spec[0]} field {value!r}: ? is only allowed alone, in "
-                                          "day-of-month or day-of-week")
-                _cron_field(value, *spec)
-            if (fields[2] == "?") == (fields[4] == "?"):
-                raise ExpressionError("exactly one of day-of-month and day-of-week must be ? (EventBridge "
-                                      "allows neither both set nor both ?)")
-        elif m := re.fullmatch(r"rate\((.*)\)", text):
-            parts = m.group(1).split()
-            if len(parts) != 2 or not parts[0].isdigit() or int(parts[0]) < 1:
-                raise ExpressionError("rate needs a positive whole number and a unit")
-            unit = "minute" if int(parts[0]) == 1 else "minutes"
-            allowed = [u if int(parts[0]) == 1 else u + "s" for u in ("minute", "hour", "day")]
-            if parts[1] not in allowed:
-                raise ExpressionError(f"rate unit {parts[1]!r} for {parts[0]}: use {', '.join(allowed)} "
-                                      f"(e.g. rate({parts[0]} {unit}))")
-        elif m := re.fullmatch(r"at\((.*)\)", text):
-            try:
-                datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
-            except ValueError:
-                raise ExpressionError(f"at({m.group(1)}) is not a date and time yyyy-mm-ddThh:mm:ss") \
-                    from None
-        else:
-            raise ExpressionError("it is not cron(...), rate(...) or at(...)")
-    except ExpressionError as exc:
-        return f"schedule_expression: {expression!r} is not allowed: {exc}; {EXPRESSION_HELP}"
-    return None
-
-
-def validate_timezone(name):
-    import zoneinfo
-
-    known = zoneinfo.available_timezones()
-    if name in known or (not known and _loads_zone(zoneinfo, name)):
-        return None
-    return (f"schedule_expression_timezone: {name!r} is not allowed; allowed: an IANA time zone name such as "
-            "Europe/Dublin, America/New_York or UTC")
-
-
-def _loads_zone(zoneinfo, name):
-    try:
-        zoneinfo.ZoneInfo(name)
-        return True
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        return False
-
-
 def parse_date(option, value):
     """An aware datetime (UTC when no offset is given) of an ISO 8601 string; ValueError with a message."""
     try:
@@ -458,21 +322,20 @@ def parse_input(value):
 
 
 def validate(params):
-    for option in ("name", "group_name"):
-        if not NAME_RE.match(params[option] or ""):
-            return (f"{option}: {params[option]!r} is not allowed; allowed: 1 to 64 letters, digits, "
-                    "'-', '_' and '.'")
+    error = rules.first(rules.schedule_name("name", params["name"]),
+                        rules.schedule_name("group_name", params["group_name"]))
+    if error:
+        return error
     present = params["state"] == "present"
     if present and not params["schedule_expression"]:
         return "schedule_expression is required with state=present"
-    if params["schedule_expression"]:
-        error = validate_expression(params["schedule_expression"])
-        if error:
-            return error
-    if params["schedule_expression_timezone"] is not None:
-        error = validate_timezone(params["schedule_expression_timezone"])
-        if error:
-            return error
+    error = rules.first(
+        params["schedule_expression"] and rules.schedule_expression("schedule_expression",
+                                                                    params["schedule_expression"]),
+        params["schedule_expression_timezone"] is not None
+        and rules.timezone("schedule_expression_timezone", params["schedule_expression_timezone"]))
+    if error:
+        return error
     if params["description"] and len(params["description"]) > 512:
         return f"description: {len(params['description'])} characters; allowed: at most 512"
     window = params["flexible_time_window"]
@@ -489,16 +352,10 @@ def validate(params):
         if present and not params["validate_only"]:
             return "target is required with state=present"
         return None
-    arn, role_arn = target["arn"], target["role_arn"]
-    universal = ":scheduler:" in arn
-    if len(arn) > 1600 or not TARGET_ARN_RE.match(arn) or (universal and not UNIVERSAL_RE.match(arn)):
-        return (f"target.arn: {arn!r} is not allowed; allowed: an ARN such as "
-                "arn:aws:lambda:eu-west-1:123456789012:function:name or a universal target "
-                "arn:aws:scheduler:::aws-sdk:<service>:<apiAction> "
-                "(e.g. arn:aws:scheduler:::aws-sdk:sagemaker:stopNotebookInstance)")
-    if len(role_arn) > 1600 or not ROLE_ARN_RE.match(role_arn):
-        return (f"target.role_arn: {role_arn!r} is not allowed; allowed: an IAM role ARN "
-                "arn:aws:iam::<12-digit account>:role/<name>")
+    error = rules.first(rules.target_arn("target.arn", target["arn"]),
+                        rules.role_arn("target.role_arn", target["role_arn"], max_length=1600))
+    if error:
+        return error
     if target["input"] is not None:
         try:
             parse_input(target["input"])

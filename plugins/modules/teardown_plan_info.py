@@ -256,14 +256,13 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.amazon.aws.plugins.module_utils.tagging import (  # noqa: E402
     boto3_tag_list_to_ansible_dict,
 )
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     SageMakerApi,
     aws_error,
     domain_describe,
     find_domains,
     is_not_found,
-    validate_name,
-    validate_tags,
 )
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import (  # noqa: E402
     auto_stop_config_name,
@@ -443,9 +442,9 @@ def main():
     )
     params = module.params
     error = ("tags: no tags given; allowed: a mapping with at least one tag, e.g. {ManagedBy: sagelab}"
-             if not params["tags"] else validate_tags(params["tags"]))
+             if not params["tags"] else rules.tags(params["tags"]))
     for name in params["lifecycle_configs"]:
-        error = error or validate_name("lifecycle_configs", name)
+        error = error or rules.sagemaker_name("lifecycle_configs", name)
     for option in ("schedule_group", "iam_group", "iam_policy_name"):
         if not error and not params[option]:
             error = f"{option}: '' is not allowed; allowed: a non-empty name"

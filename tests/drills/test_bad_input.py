@@ -86,7 +86,7 @@ ROLE_CASES = [
      "notebook_instance_additional_code_repositories: ['a', 'b', 'c', 'd'] is not allowed"),
     # values only the module (or AWS) refused, after the lifecycle configuration was made: now the preflight
     ("notebook-type-unknown", "notebook_instance", "notebook_instance_type", "ml.t3.tiny",
-     "notebook_instance_type: 'ml.t3.tiny' is not a notebook instance type; allowed: one of the"),
+     "notebook_instance_type: 'ml.t3.tiny' is not allowed; allowed: a notebook instance type, one of the"),
     ("notebook-tag-value-length", "notebook_instance", "notebook_instance_tags", {**TAGS, "Owner": "o" * 257},
      f"notebook_instance_tags: value '{'o' * 257}' of Owner is not allowed; allowed: a string of up to 256"),
     ("role-tag-value-length", "execution_role", "sagelab_tags", {**TAGS, "Project": "p" * 257},

@@ -125,7 +125,7 @@ def test_a_type_the_module_refuses_is_refused_before_the_lifecycle_config_is_mad
                               check=False)
     assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
     shown = " ".join(proc.stdout.split())
-    assert "notebook_instance_type: 'ml.t3.tiny' is not a notebook instance type; allowed:" in shown
+    assert "notebook_instance_type: 'ml.t3.tiny' is not allowed; allowed: a notebook instance type" in shown
     assert calls == [], calls  # not even a read: the preflight play needs no AWS
     sm = boto3.client("sagemaker", endpoint_url=sandbox.endpoint_url, region_name=REGION,
                       aws_access_key_id="testing", aws_secret_access_key="testing")
