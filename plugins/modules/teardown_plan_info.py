@@ -278,7 +278,8 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import
 
 def find_notebooks(api, prefix):
     """Every notebook instance of the region, with what it uses; tags read for those in the prefix (the
-    others stay whatever their tags)."""
+    others stay whatever their tags). ListNotebookInstances' summaries carry the lifecycle configuration
+    and the repositories (API reference: NotebookInstanceSummary): no describe per instance."""
     found = []
     for summary in api.paginate("list_notebook_instances", "NotebookInstances"):
         name = summary["NotebookInstanceName"]
