@@ -262,3 +262,112 @@ def test_the_server_refuses_another_owners_endpoint_and_untagged_creates(scienti
                                     "InitialInstanceCount": 1, "InstanceType": "ml.m5.large"}]),
     ]
     assert set(refusals) == {"AccessDenied"}, refusals
+
+
+@pytest.fixture(scope="module")
+def passer(enforcing) -> dict[str, Any]:
+    """A user who may do anything in SageMaker and Scheduler but pass only two roles, each to one service."""
+    url, admin = enforcing["url"], enforcing["admin"]
+    prefix = f"pr{uuid.uuid4().hex[:6]}"
+    iam = client(url, "iam", admin)
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                     "Principal": {"Service": "sagemaker.amazonaws.com"}}]}
+    roles = {}
+    for kind in ("notebook", "scheduler", "other"):
+        made = iam.create_role(RoleName=f"{prefix}-{kind}", AssumeRolePolicyDocument=json.dumps(trust))
+        roles[kind] = made["Role"]["Arn"]
+    user = f"{prefix}-passer"
+    iam.create_user(UserName=user)
+
+    def pass_to(role: str, service: str) -> dict[str, Any]:
+        return {"Effect": "Allow", "Action": "iam:PassRole", "Resource": role,
+                "Condition": {"StringEquals": {"iam:PassedToService": service}}}
+
+    iam.put_user_policy(UserName=user, PolicyName="pass", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sagemaker:*", "scheduler:*"], "Resource": "*"},
+            pass_to(roles["notebook"], "sagemaker.amazonaws.com"),
+            pass_to(roles["scheduler"], "scheduler.amazonaws.com")]}))
+    made = iam.create_access_key(UserName=user)["AccessKey"]
+    return {"url": url, "key": (made["AccessKeyId"], made["SecretAccessKey"]), "prefix": prefix,
+            "roles": roles, "user_arn": f"arn:aws:iam::123456789012:user/{user}"}
+
+
+def refusal(call: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as refused:
+        call(**kwargs)
+    return refused.value.response["Error"]["Code"], refused.value.response["Error"]["Message"]
+
+
+def not_passable(passer: dict[str, Any], role: str) -> tuple[str, str]:
+    return ("AccessDeniedException", f"User: {passer['user_arn']} is not authorized to perform: iam:PassRole "
+            f"on resource: {role} because no identity-based policy allows the iam:PassRole action")
+
+
+def test_a_notebook_instance_gets_only_a_role_the_caller_may_pass_and_that_exists(passer):
+    sm = client(passer["url"], "sagemaker", passer["key"])
+    roles, prefix = passer["roles"], passer["prefix"]
+    missing = roles["notebook"].replace("-notebook", "-gone")
+
+    def create(name: str, role: str) -> Any:
+        return sm.create_notebook_instance(NotebookInstanceName=f"{prefix}-{name}",
+                                           InstanceType="ml.t3.medium", RoleArn=role)
+
+    assert refusal(create, name="other", role=roles["other"]) == not_passable(passer, roles["other"])
+    # passable to the scheduler, not to SageMaker (iam:PassedToService)
+    assert refusal(create, name="sched", role=roles["scheduler"]) == not_passable(passer, roles["scheduler"])
+    # a role the caller may not pass is refused for that first, whether it exists or not (as on AWS)
+    assert refusal(create, name="gone", role=missing) == not_passable(passer, missing)
+    create("ok", roles["notebook"])
+    names = {n["NotebookInstanceName"] for n in sm.list_notebook_instances()["NotebookInstances"]}
+    assert f"{prefix}-ok" in names and not {f"{prefix}-other", f"{prefix}-sched", f"{prefix}-gone"} & names
+
+
+def test_a_role_that_does_not_exist_is_refused_even_when_the_caller_may_pass_any(enforcing):
+    url, admin = enforcing["url"], enforcing["admin"]  # "*" on "*": iam:PassRole on anything
+    missing = "arn:aws:iam::123456789012:role/no-such-role"
+    sm = client(url, "sagemaker", admin)
+    code, message = refusal(sm.create_notebook_instance, NotebookInstanceName=f"gone{uuid.uuid4().hex[:6]}",
+                            InstanceType="ml.t3.medium", RoleArn=missing)
+    assert (code, message) == ("ValidationException", f"Could not assume role {missing}. Please ensure that "
+                               "the role exists and allows principal 'sagemaker.amazonaws.com' to assume "
+                               "the role.")
+    scheduler = client(url, "scheduler", admin)
+    code, message = refusal(scheduler.create_schedule, Name=f"gone{uuid.uuid4().hex[:6]}",
+                            ScheduleExpression="cron(0 20 * * ? *)", FlexibleTimeWindow={"Mode": "OFF"},
+                            Target={"Arn": "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/x",
+                                    "RoleArn": missing})
+    assert (code, message) == ("ValidationException", "The execution role you provide must allow AWS "
+                               "EventBridge Scheduler to assume the role.")
+
+
+def test_studio_and_schedules_pass_only_roles_the_caller_may_pass(passer):
+    url, roles, prefix = passer["url"], passer["roles"], passer["prefix"]
+    sm = client(url, "sagemaker", passer["key"])
+    domain = {"DomainName": f"{prefix}-d", "AuthMode": "IAM", "VpcId": "vpc-12345678",
+              "SubnetIds": ["subnet-12345678"]}
+    assert refusal(sm.create_domain, **domain, DefaultUserSettings={"ExecutionRole": roles["other"]}) \
+        == not_passable(passer, roles["other"])
+    made = sm.create_domain(**domain, DefaultUserSettings={"ExecutionRole": roles["notebook"]})
+    domain_id = made["DomainArn"].rsplit("/", 1)[1]
+    other = {"ExecutionRole": roles["other"]}
+    assert refusal(sm.update_domain, DomainId=domain_id, DefaultUserSettings=other) \
+        == not_passable(passer, roles["other"])
+    assert refusal(sm.create_user_profile, DomainId=domain_id, UserProfileName="alice",
+                   UserSettings={"ExecutionRole": roles["other"]}) == not_passable(passer, roles["other"])
+    sm.create_user_profile(DomainId=domain_id, UserProfileName="alice",
+                           UserSettings={"ExecutionRole": roles["notebook"]})
+    assert refusal(sm.update_user_profile, DomainId=domain_id, UserProfileName="alice",
+                   UserSettings={"ExecutionRole": roles["scheduler"]}) \
+        == not_passable(passer, roles["scheduler"])
+    described = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
+    assert described["UserSettings"]["ExecutionRole"] == roles["notebook"]
+    scheduler = client(url, "scheduler", passer["key"])
+    schedule = {"ScheduleExpression": "cron(0 20 * * ? *)", "FlexibleTimeWindow": {"Mode": "OFF"}}
+    target = {"Arn": "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance/x"}
+    assert refusal(scheduler.create_schedule, Name=f"{prefix}-a", **schedule,
+                   Target={**target, "RoleArn": roles["notebook"]}) == not_passable(passer, roles["notebook"])
+    made = scheduler.create_schedule(Name=f"{prefix}-b", **schedule,
+                                     Target={**target, "RoleArn": roles["scheduler"]})
+    assert made["ScheduleArn"].endswith(f":schedule/default/{prefix}-b")
+    # (moto 5.2 miscalculates the signature of Scheduler GET requests under enforcement: no GetSchedule here)
