@@ -84,7 +84,8 @@ def sdk_config_problems(path: str, bucket: str = "", role: str = "", tags: objec
     if role and rules.role_arn("sagemaker_sdk_execution_role", role):
         problems.append(f"sagemaker_sdk_execution_role: {role!r} is not an IAM role ARN; allowed: "
                         "arn:aws:iam::123456789012:role/NAME, or empty")
-    message = rules.tags(tags, "sagemaker_sdk_tags", required=True)
+    # named as every AWS role names its tags: the variable, and sagelab_tags its default comes from
+    message = rules.tags(tags, "sagemaker_sdk_tags (sagelab_tags)", required=True)
     if message:
         problems.append(message)
     return problems

@@ -70,7 +70,7 @@ def test_bad_settings_are_named_with_what_is_allowed(sdk_filter):
                                               tags={"aws:owner": "x"})
     assert [p.split(":")[0] for p in problems] == [
         "sagemaker_sdk_config_path", "sagemaker_sdk_default_bucket", "sagemaker_sdk_execution_role",
-        "sagemaker_sdk_tags"]
+        "sagemaker_sdk_tags (sagelab_tags)"]
     assert "allowed: 3 to 63 lowercase letters" in problems[1]
     assert "reserved by AWS" in problems[3]
     assert sdk_filter.sdk_config_problems("/h/.config/sagemaker/config.yaml", bucket=BUCKET, role=ROLE,
