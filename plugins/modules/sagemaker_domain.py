@@ -610,10 +610,19 @@ class Domain(Resource):
         summary = self.find()
         described = self.describe(summary["DomainId"]) if summary else None
         if described is not None and described["Status"] in TRANSITIONAL:
-            if self.params["state"] == "absent" and described["Status"] == "Deleting":
-                self.wait_status(described["DomainId"], gone=True)
-                return self.finish(settings_of(described), None, [], None)
+            if described["Status"] == "Deleting":
+                if self.params["state"] == "absent":
+                    self.wait_status(described["DomainId"], gone=True)
+                    return self.finish(settings_of(described), None, [], None)
+                # a domain of that name is going away: a new one is made once it is gone
+                self.wait_status(described["DomainId"], gone=True, needed=True)
+                return self.create()
             described = self.wait_status(described["DomainId"], needed=True) or described
+        if described is not None and described["Status"] in FAILED and self.params["state"] == "present":
+            # nothing can be reconciled on a failed domain: say why it failed (delete it to start again)
+            self.module.fail_json(msg=f"Domain {self.name} is {described['Status']}: "
+                                  f"{described.get('FailureReason') or 'no reason given'}",
+                                  actions=[], changed=False, domain=to_result(described))
         if self.params["state"] == "absent":
             if described is None:
                 return self.finish(None, None, [], None)

@@ -394,8 +394,26 @@ def _notebook_to_dict(notebook: FakeSagemakerNotebookInstance) -> dict[str, Any]
     return described
 
 
+def _domain_clock(domain: Domain) -> _Transitioning | None:
+    return cast(_Transitioning | None, domain.__dict__.get("_sagelab_clock"))
+
+
+def _get_domain_status(domain: Domain) -> str:
+    clock = _domain_clock(domain)
+    if clock is not None:
+        return clock.status
+    return cast(str, domain.__dict__.get("_sagelab_status", "InService"))
+
+
+def _set_domain_status(domain: Domain, status: str) -> None:
+    domain.__dict__["_sagelab_status"] = status  # moto's constructor: InService, replaced by the clock
+
+
 def _domain_describe(domain: Domain) -> dict[str, Any]:
-    return {**_moto_domain_describe(domain), "TagPropagation": domain.__dict__.get("tag_propagation")}
+    clock = _domain_clock(domain)
+    failed = clock is not None and clock.status == "Failed"
+    return {**_moto_domain_describe(domain), "TagPropagation": domain.__dict__.get("tag_propagation"),
+            "FailureReason": clock.failure_reason if clock is not None and failed else None}
 
 
 def _transition_error(notebook: FakeSagemakerNotebookInstance, allowed: Sequence[str],
@@ -441,6 +459,44 @@ def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> di
 
 # --- resources moto does not have ----------------------------------------------------------------
 
+class _Transitioning:
+    """Pending -> InService, Updating -> InService, Deleting -> Deleted, each taking
+    $SAGELAB_SANDBOX_TRANSITION_SECONDS (read by the server process, as for notebook instances), as Studio
+    domains, user profiles, apps and spaces move on AWS (in minutes there); Failed (with a FailureReason)
+    when a test asks (POST fail-domain / fail-user-profile), until deleted."""
+
+    _SETTLED = {"Pending": "InService", "Updating": "InService", "Deleting": "Deleted"}
+
+    def _start_clock(self) -> None:
+        self.seconds = transition_seconds()
+        self._phase, self._since = "Pending", time.monotonic()
+        self.failure_reason: str | None = None
+
+    def _enter(self, phase: str) -> None:
+        self._phase, self._since = phase, time.monotonic()
+
+    @property
+    def status(self) -> str:
+        settled = self._SETTLED.get(self._phase)
+        if settled and time.monotonic() - self._since >= self.seconds:
+            self._phase = settled
+        return self._phase
+
+    @property
+    def deleting_since(self) -> float | None:
+        return self._since if self._phase in ("Deleting", "Deleted") else None
+
+    def start_deleting(self) -> None:
+        self._enter("Deleting")
+
+    def start_updating(self) -> None:
+        self._enter("Updating")
+
+    def fail(self, reason: str) -> None:
+        self._enter("Failed")
+        self.failure_reason = reason
+
+
 class CodeRepository:
     """A Git repository registered with SageMaker (CreateCodeRepository)."""
 
@@ -457,8 +513,8 @@ class CodeRepository:
                 "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
 
 
-class UserProfile:
-    """A SageMaker Studio user profile in a domain (CreateUserProfile); in service at once."""
+class UserProfile(_Transitioning):
+    """A SageMaker Studio user profile in a domain (CreateUserProfile): Pending, then InService."""
 
     def __init__(self, domain_id: str, name: str, params: dict[str, Any], account_id: str,
                  region_name: str) -> None:
@@ -470,8 +526,8 @@ class UserProfile:
         self.tags = list(params.get("Tags") or [])
         self.arn = arn_formatter("user-profile", f"{domain_id}/{name}", account_id, region_name)
         self.home_efs_uid = str(200000 + secrets.randbelow(800000))
-        self.status = "InService"
         self.creation_time = self.last_modified_time = utcnow()
+        self._start_clock()
 
     def summary(self) -> dict[str, Any]:
         return {"DomainId": self.domain_id, "UserProfileName": self.name, "Status": self.status,
@@ -480,27 +536,8 @@ class UserProfile:
     def describe(self) -> dict[str, Any]:
         return {**self.summary(), "UserProfileArn": self.arn, "HomeEfsFileSystemUid": self.home_efs_uid,
                 "SingleSignOnUserIdentifier": self.sso_identifier, "SingleSignOnUserValue": self.sso_value,
-                "UserSettings": self.user_settings}
-
-
-class _Transitioning:
-    """Pending -> InService, then Deleting -> Deleted, each taking $SAGELAB_SANDBOX_TRANSITION_SECONDS
-    (read by the server process), as Studio apps and spaces move on AWS (in minutes there)."""
-
-    def _start_clock(self) -> None:
-        self.seconds = transition_seconds()
-        self.created_at = time.monotonic()
-        self.deleting_since: float | None = None
-
-    @property
-    def status(self) -> str:
-        now = time.monotonic()
-        if self.deleting_since is not None:
-            return "Deleted" if now - self.deleting_since >= self.seconds else "Deleting"
-        return "InService" if now - self.created_at >= self.seconds else "Pending"
-
-    def start_deleting(self) -> None:
-        self.deleting_since = time.monotonic()
+                "UserSettings": self.user_settings,
+                "FailureReason": self.failure_reason if self.status == "Failed" else None}
 
 
 class StudioApp(_Transitioning):
@@ -582,6 +619,8 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
     """
 
     _moto_list_notebook_instances = SageMakerModelBackend.list_notebook_instances
+    _moto_create_domain = SageMakerModelBackend.create_domain
+    _moto_list_domains = SageMakerModelBackend.list_domains
     _moto_get_resource_from_arn = SageMakerModelBackend._get_resource_from_arn
 
     @property
@@ -777,7 +816,35 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
 
     # Studio: domains and user profiles
 
+    def _sweep_deleted_studio(self) -> None:
+        """Forget domains and user profiles whose deletion has finished (reading the status advances it)."""
+        for domain_id, domain in list(self.domains.items()):
+            if domain.status == "Deleted":
+                self.domains.pop(domain_id, None)
+        for key, profile in list(self.user_profiles.items()):
+            if profile.status == "Deleted":
+                self.user_profiles.pop(key, None)
+
+    def create_domain(self, *args: Any, **kwargs: Any) -> dict[str, str]:
+        """moto's create; the domain then stays Pending for the transition time, as on AWS."""
+        created = cast(dict[str, str], self._moto_create_domain(*args, **kwargs))
+        clock = _Transitioning()
+        clock._start_clock()
+        self.domains[created["DomainArn"].rpartition("/")[2]].__dict__["_sagelab_clock"] = clock
+        return created
+
+    def describe_domain(self, domain_id: str) -> dict[str, Any]:
+        self._sweep_deleted_studio()
+        if domain_id not in self.domains:
+            raise ValidationError(message=f"Could not find domain '{domain_id}'.")
+        return cast(dict[str, Any], self.domains[domain_id].describe())
+
+    def list_domains(self, *args: Any, **kwargs: Any) -> Any:
+        self._sweep_deleted_studio()
+        return self._moto_list_domains(*args, **kwargs)
+
     def _domain(self, domain_id: str) -> Domain:
+        self._sweep_deleted_studio()
         if domain_id not in self.domains:
             raise ResourceNotFound(f"Could not find domain '{domain_id}'.")
         return self.domains[domain_id]
@@ -806,10 +873,15 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
             if params.get(key) is not None:
                 domain.__dict__[attribute] = params[key]
         domain.last_modified_time = utcnow()
+        clock = _domain_clock(domain)
+        if clock is not None:
+            clock.start_updating()
         return domain
 
     def delete_domain(self, domain_id: str, retention_policy: dict[str, str] | None) -> None:
-        """AWS refuses to delete a domain that still has apps, spaces or user profiles."""
+        """AWS refuses to delete a domain that still has apps, spaces or user profiles; one it deletes is
+        Deleting for the transition time, then gone."""
+        self._sweep_deleted_studio()
         if domain_id not in self.domains:
             raise ValidationError(message=f"Could not find domain '{domain_id}'.")
         arn = self.domains[domain_id].arn
@@ -824,7 +896,11 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
                                          "UserProfile(s) are associated with it.")
         for key in [key for key in self.studio_apps if key[0] == domain_id]:
             del self.studio_apps[key]
-        del self.domains[domain_id]
+        clock = _domain_clock(self.domains[domain_id])
+        if clock is None:
+            del self.domains[domain_id]
+        elif clock.status != "Deleting":
+            clock.start_deleting()
 
     # Studio: apps and spaces
 
@@ -912,6 +988,7 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         return _sorted(apps, lambda a: a.creation_time, params.get("SortOrder"), "Descending")
 
     def _user_profile(self, domain_id: str, name: str) -> UserProfile:
+        self._sweep_deleted_studio()
         if (domain_id, name) not in self.user_profiles:
             arn = arn_formatter("user-profile", f"{domain_id}/{name}", self.account_id, self.region_name)
             raise ResourceNotFound(f"User profile [{arn}] does not exist.")
@@ -938,6 +1015,7 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
     @paginate(pagination_model=_PAGINATION)
     def list_user_profiles(self, domain_id_equals: str | None = None, name_contains: str | None = None,
                            sort_by: str | None = None, sort_order: str | None = None) -> list[UserProfile]:
+        self._sweep_deleted_studio()
         profiles = [
             profile for profile in self.user_profiles.values()
             if (not domain_id_equals or profile.domain_id == domain_id_equals)
@@ -951,6 +1029,7 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         profile = self._user_profile(domain_id, name)
         profile.user_settings = _merged(profile.user_settings, user_settings)
         profile.last_modified_time = utcnow()
+        profile.start_updating()
         return profile
 
     def delete_user_profile(self, domain_id: str, name: str) -> None:
@@ -958,7 +1037,8 @@ class _SageMakerBackendExtensions(SageMakerModelBackend):
         if self._live_apps(domain_id, name):
             raise ResourceInUseException(f"Unable to delete UserProfile [{profile.arn}] because Apps are "
                                          "associated with it.")
-        del self.user_profiles[(domain_id, name)]
+        if profile.status != "Deleting":
+            profile.start_deleting()
 
     def create_presigned_domain_url(self, domain_id: str, name: str) -> str:
         """Only IAM domains hand out presigned URLs; SSO users sign in through IAM Identity Center."""
@@ -1263,6 +1343,7 @@ def patch_moto() -> None:
         notebook_class.to_dict = _notebook_to_dict
         notebook_class.validate_instance_type = _instance_type_checked_against_model
         cast(Any, Domain).describe = _domain_describe
+        cast(Any, Domain).status = property(_get_domain_status, _set_domain_status)
         _copy_members(_SageMakerResponseExtensions, SageMakerResponse)
         _copy_members(_IamResponseExtensions, IamResponse)
         _copy_members(_CostExplorerResponseExtensions, CostExplorerResponse)
@@ -1378,6 +1459,8 @@ class SandboxApp:
     POST fail-notebook  {"name", "reason", "region"?, "account"?}: put a notebook instance in Failed
     POST legacy-notebook {"name", "region"?, "account"?}: describe it without IpAddressType, as AWS
                         describes instances made before the field existed
+    POST fail-domain    {"domain_id", "reason"?, "region"?, "account"?}: put a Studio domain in Failed
+    POST fail-user-profile {"domain_id", "name", "reason"?, ...}: put a user profile in Failed
     """
 
     def __init__(self, moto_app: Callable[..., Any]) -> None:
@@ -1410,6 +1493,8 @@ class SandboxApp:
                 return _fail_notebook(_json_body(request))
             if name == "legacy-notebook" and request.method == "POST":
                 return _legacy_notebook(_json_body(request))
+            if name in ("fail-domain", "fail-user-profile") and request.method == "POST":
+                return _fail_studio(name, _json_body(request))
         except ValueError as exc:
             return _json_response({"error": str(exc)}, 400)
         return _json_response({"error": f"no such sandbox endpoint: {request.method} {request.path}"}, 404)
@@ -1453,6 +1538,27 @@ def _fail_notebook(spec: dict[str, Any]) -> Response:
     notebook.status = "Failed"
     reason = notebook.__dict__["failure_reason"] = spec.get("reason") or "Notebook Instance failed."
     return _json_response({"name": spec["name"], "status": "Failed", "reason": reason})
+
+
+def _fail_studio(kind: str, spec: dict[str, Any]) -> Response:
+    """Put a domain or a user profile in Failed with a FailureReason (as AWS does when e.g. its EFS or
+    network setup fails); it stays there until deleted."""
+    if not spec.get("domain_id") or (kind == "fail-user-profile" and not spec.get("name")):
+        raise ValueError("domain_id is required" + (" and so is name" if kind == "fail-user-profile" else ""))
+    account, region = spec.get("account", DEFAULT_ACCOUNT_ID), spec.get("region", SANDBOX_REGION)
+    backend = cast(_SageMakerBackendExtensions, sagemaker_backends[account][region])
+    backend._sweep_deleted_studio()
+    clock: _Transitioning | None
+    if kind == "fail-domain":
+        domain = backend.domains.get(spec["domain_id"])
+        clock = _domain_clock(domain) if domain is not None else None
+    else:
+        clock = backend.user_profiles.get((spec["domain_id"], spec["name"]))
+    if clock is None:
+        return _json_response({"error": f"no such {kind[5:].replace('-', ' ')}"}, 404)
+    reason = spec.get("reason") or "Resource failed."
+    clock.fail(reason)
+    return _json_response({**spec, "status": "Failed", "reason": reason})
 
 
 # --- serving ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -21,6 +22,7 @@ from botocore.config import Config
 
 from tests.conftest import operation, play, recorded_requests, run_playbook, unique, writes
 from tests.integration.test_notebook_instance import Sandbox
+from tests.unit.test_sandbox import call_api
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -83,9 +85,14 @@ def domain(aws: Studio) -> Iterator[dict]:
                          DefaultUserSettings={"ExecutionRole": ROLE_ARN},
                          Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()])
     yield {"domain_name": name, "domain_id": f"d-{name}"}  # moto's domain ID
-    if name in aws.domains():
+    if name in aws.domains() and aws.domains()[name]["Status"] != "Deleting":
         for profile in aws.profiles(f"d-{name}"):
-            aws.sm.delete_user_profile(DomainId=f"d-{name}", UserProfileName=profile)
+            if aws.sm.describe_user_profile(DomainId=f"d-{name}", UserProfileName=profile)["Status"] \
+                    != "Deleting":
+                aws.sm.delete_user_profile(DomainId=f"d-{name}", UserProfileName=profile)
+        deadline = time.monotonic() + 30  # user profiles take time to delete, as on AWS
+        while aws.profiles(f"d-{name}") and time.monotonic() < deadline:
+            time.sleep(0.2)
         aws.sm.delete_domain(DomainId=f"d-{name}")
 
 
@@ -196,6 +203,36 @@ def test_deleting_a_domain_deletes_its_user_profiles_first(aws, domain, tmp_path
     delete_request = next(r for r in aws.recorded() if operation(r) == "DeleteDomain")
     assert body(delete_request)["RetentionPolicy"] == {"HomeEfsFileSystem": "Delete"}
     assert domain["domain_name"] not in aws.domains()
+
+
+def test_modules_wait_for_studio_transitions_unless_told_not_to(aws, tmp_path):
+    """The sandbox keeps domains and user profiles Pending / Updating / Deleting for its transition time
+    (1 s here) as AWS does for minutes: wait: true returns them InService (or gone), wait: false at once in
+    the transitional status, and a Failed domain fails the run with AWS's FailureReason."""
+    name = unique("studio")
+    args = {"name": name, "execution_role": ROLE, "tags": TAGS}
+    created, = aws.play([(DOMAIN, {**args, "wait": False})], tmp_path)
+    assert created["actions"] == ["CreateDomain"] and created["domain"]["status"] == "Pending", created
+    domain_id = created["domain"]["domain_id"]
+    profile = {"name": "alice", "domain_id": domain_id}
+    made, updated, deleted, again = aws.play([
+        (PROFILE, {**profile, "wait": False}),
+        (PROFILE, {**profile, "security_group_ids": ["sg-0ddd"]}),  # waits for Pending, then for Updating
+        (PROFILE, {**profile, "state": "absent", "wait": False}),
+        (PROFILE, {**profile, "state": "absent"})], tmp_path)  # waits until the deletion has finished
+    assert made["user_profile"]["status"] == "Pending", made
+    assert updated["actions"] == ["UpdateUserProfile"] and updated["user_profile"]["status"] == "InService"
+    assert deleted["actions"] == ["DeleteUserProfile"] and not deleted.get("failed"), deleted
+    assert again["changed"] is False and aws.profiles(domain_id) == []
+
+    status, _unused = call_api(aws.url, "/sagelab-sandbox/fail-domain",
+                               {"domain_id": domain_id, "reason": "No free addresses in subnet"})
+    assert status == 200
+    failed, = aws.play([(DOMAIN, {**args, "idle_timeout_minutes": 90})], tmp_path)
+    assert failed["failed"] is True, failed
+    assert failed["msg"] == f"Domain {name} is Failed: No free addresses in subnet", failed
+    gone, = aws.play([(DOMAIN, {**args, "state": "absent"})], tmp_path)
+    assert gone["actions"] == ["DeleteDomain"] and name not in aws.domains(), gone
 
 
 def test_settings_fixed_at_creation_are_refused_with_their_names(aws, domain):

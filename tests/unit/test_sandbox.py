@@ -18,7 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -383,6 +383,27 @@ def create_domain(sm: Any, auth_mode: str = "IAM") -> str:
     return arn.rpartition("/")[2]
 
 
+def until(read: Any, wanted: Any, timeout: float = 15.0) -> list[Any]:
+    """Read until it gives wanted; every value read on the way (the statuses a resource went through)."""
+    seen: list[Any] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = read()
+        if not seen or seen[-1] != value:
+            seen.append(value)
+        if value == wanted:
+            return seen
+        time.sleep(0.1)
+    raise AssertionError(f"never {wanted!r}; saw {seen}")
+
+
+def status_or_gone(describe: Any, **key: Any) -> str:
+    try:
+        return cast(str, describe(**key)["Status"])
+    except ClientError as exc:
+        return f"gone ({exc.response['Error']['Code']})"
+
+
 def test_user_profiles_lifecycle_and_presigned_domain_url(sm):
     domain_id = create_domain(sm)
     settings = {"ExecutionRole": ROLE, "SecurityGroups": ["sg-1"]}
@@ -401,6 +422,9 @@ def test_user_profiles_lifecycle_and_presigned_domain_url(sm):
         sm.create_user_profile(DomainId="d-missing", UserProfileName="alice")
     assert aws_error(excinfo)[0] == "ResourceNotFound"
 
+    for name in ("alice", "bob"):
+        until(lambda name=name: status_or_gone(sm.describe_user_profile, DomainId=domain_id,
+                                               UserProfileName=name), "InService")
     described = sm.describe_user_profile(DomainId=domain_id, UserProfileName="alice")
     want = (arn, "InService", settings)
     assert (described["UserProfileArn"], described["Status"], described["UserSettings"]) == want
@@ -429,12 +453,61 @@ def test_user_profiles_lifecycle_and_presigned_domain_url(sm):
     assert aws_error(excinfo)[0] == "ResourceInUse"
     for name in ("alice", "bob"):
         sm.delete_user_profile(DomainId=domain_id, UserProfileName=name)
+    for name in ("alice", "bob"):
+        until(lambda name=name: status_or_gone(sm.describe_user_profile, DomainId=domain_id,
+                                               UserProfileName=name), "gone (ResourceNotFound)")
     for call in (sm.describe_user_profile, sm.delete_user_profile, sm.update_user_profile):
         with pytest.raises(ClientError) as excinfo:
             call(DomainId=domain_id, UserProfileName="alice")
         assert aws_error(excinfo)[0] == "ResourceNotFound"
     sm.delete_domain(DomainId=domain_id)
     assert sm.list_user_profiles(DomainIdEquals=domain_id)["UserProfiles"] == []
+
+
+def test_domains_and_user_profiles_take_time_and_can_fail_with_a_reason(sandbox, sm):
+    """Pending -> InService, Updating -> InService, Deleting -> gone, as on AWS (minutes there, the
+    transition time here), and Failed with a FailureReason when a test asks."""
+    started = time.monotonic()
+    domain_id = create_domain(sm)
+    domain = {"DomainId": domain_id}
+    domain_status = lambda: status_or_gone(sm.describe_domain, **domain)  # noqa: E731
+    assert until(domain_status, "InService") == ["Pending", "InService"]
+    assert time.monotonic() - started >= 0.9  # the session sandbox's default: 1 s per transition
+    listed = {d["DomainId"]: d["Status"] for d in sm.list_domains()["Domains"]}
+    assert listed[domain_id] == "InService"
+    sm.update_domain(DomainId=domain_id, DefaultUserSettings={"SecurityGroups": ["sg-1"]})
+    assert until(domain_status, "InService") == ["Updating", "InService"]
+
+    profile = {"DomainId": domain_id, "UserProfileName": "alice"}
+    sm.create_user_profile(**profile)
+    assert until(lambda: status_or_gone(sm.describe_user_profile, **profile), "InService") == \
+        ["Pending", "InService"]
+    sm.update_user_profile(**profile, UserSettings={"SecurityGroups": ["sg-2"]})
+    assert until(lambda: status_or_gone(sm.describe_user_profile, **profile), "InService") == \
+        ["Updating", "InService"]
+    status, body = call_api(sandbox.endpoint_url, f"{sandbox_module.API_PREFIX}fail-user-profile",
+                            {**{"domain_id": domain_id, "name": "alice"}, "reason": "EFS mount failed"})
+    assert (status, body["status"]) == (200, "Failed")
+    described = sm.describe_user_profile(**profile)
+    assert (described["Status"], described["FailureReason"]) == ("Failed", "EFS mount failed")
+    time.sleep(1.2)  # Failed stays Failed
+    assert sm.describe_user_profile(**profile)["Status"] == "Failed"
+    sm.delete_user_profile(**profile)
+    assert until(lambda: status_or_gone(sm.describe_user_profile, **profile), "gone (ResourceNotFound)") == \
+        ["Deleting", "gone (ResourceNotFound)"]
+
+    status, body = call_api(sandbox.endpoint_url, f"{sandbox_module.API_PREFIX}fail-domain",
+                            {"domain_id": domain_id, "reason": "Subnet subnet-1 has no free addresses"})
+    assert status == 200
+    described = sm.describe_domain(DomainId=domain_id)
+    assert (described["Status"], described["FailureReason"]) == \
+        ("Failed", "Subnet subnet-1 has no free addresses")
+    sm.delete_domain(DomainId=domain_id)
+    assert until(domain_status, "gone (ValidationException)") == ["Deleting", "gone (ValidationException)"]
+    assert domain_id not in {d["DomainId"] for d in sm.list_domains()["Domains"]}
+    status, body = call_api(sandbox.endpoint_url, f"{sandbox_module.API_PREFIX}fail-domain",
+                            {"domain_id": domain_id})
+    assert status == 404
 
 
 def test_sso_domains_need_an_identity_center_user_and_give_no_presigned_url(sm):
