@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 
-import yaml
-
 ROUTES = ("venv", "conda")
 
 # (role, the setting it runs with): None always; a route name when sagelab_route is that route;
@@ -44,6 +42,8 @@ def workstation_roles(route="venv", wheelhouse=False, aws_cli=True, validate=Tru
 
 def role_options(roles, roles_dir=ROLES_DIR):
     """Every variable the roles take: the options of each entry point of their meta/argument_specs.yml."""
+    import yaml  # pylint: disable=import-outside-toplevel  # controller-side only; module_utils load without it
+
     names = set()
     for role in roles:
         path = os.path.join(roles_dir, role, "meta", "argument_specs.yml")

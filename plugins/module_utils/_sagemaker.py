@@ -54,7 +54,6 @@ RETRY_DELAY = 1.0  # first backoff ceiling (s); doubles per attempt (full jitter
 RETRY_MAX_DELAY = 20.0
 
 
-
 def max_attempts(profile=None):
     """How many times a call is tried: the AWS SDK setting max_attempts (AWS_MAX_ATTEMPTS or the
     profile's max_attempts), else DEFAULT_MAX_ATTEMPTS."""

@@ -229,8 +229,8 @@ def schedule_name(option, value):
 EXPRESSION_HELP = ("allowed: cron(minutes hours day-of-month month day-of-week year) with six fields, "
                    "e.g. cron(0 20 ? * MON-FRI *); rate(N minute(s)|hour(s)|day(s)); "
                    "at(yyyy-mm-ddThh:mm:ss)")
-MONTHS = {m: i + 1 for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP",
-                                           "OCT", "NOV", "DEC"])}
+MONTH_NAMES = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+MONTHS = {m: i + 1 for i, m in enumerate(MONTH_NAMES)}
 DAYS = {d: i + 1 for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"])}
 # (field, low, high, names, '/' allowed) - the Scheduler user guide's cron table
 CRON_FIELDS = (

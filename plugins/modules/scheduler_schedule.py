@@ -296,6 +296,8 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
 )
 
 SERVICE = "scheduler"
+
+
 def parse_date(option, value):
     """An aware datetime (UTC when no offset is given) of an ISO 8601 string; ValueError with a message."""
     try:

@@ -310,8 +310,8 @@ def test_a_tagged_lifecycle_config_no_instance_uses_goes_and_the_others_stay(san
     assert checked.rc == 0, checked.failure_messages()
     assert writes(calls) == [] and existing() == {orphan, untagged, shared, others}
     assert checked.changed_tasks() == ["Ensure the lifecycle configurations they used are deleted"]
-    plan = ansible_module("sagelab.sagemaker.teardown_plan_info", {**aws, "tags": {"ManagedBy": "sagelab"},
-                                                                    "name_prefix": prefix}, env=env)
+    plan = ansible_module("sagelab.sagemaker.teardown_plan_info",
+                          {**aws, "tags": {"ManagedBy": "sagelab"}, "name_prefix": prefix}, env=env)
     assert plan["changed"] is False and plan["removes"]["lifecycle_configs"] == [orphan]
     assert plan["stays"]["lifecycle_configs"] == {
         shared: f"used by notebook instance {prefix}-stray-nb, which stays"}

@@ -470,7 +470,9 @@ def test_domains_and_user_profiles_take_time_and_can_fail_with_a_reason(sandbox,
     started = time.monotonic()
     domain_id = create_domain(sm)
     domain = {"DomainId": domain_id}
-    domain_status = lambda: status_or_gone(sm.describe_domain, **domain)  # noqa: E731
+    def domain_status():
+        return status_or_gone(sm.describe_domain, **domain)
+
     assert until(domain_status, "InService") == ["Pending", "InService"]
     assert time.monotonic() - started >= 0.9  # the session sandbox's default: 1 s per transition
     listed = {d["DomainId"]: d["Status"] for d in sm.list_domains()["Domains"]}

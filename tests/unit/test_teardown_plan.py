@@ -90,7 +90,7 @@ def test_an_instance_without_every_tag_stays_with_what_it_uses():
     assert plan["removes"] == {"notebook_instances": [], "lifecycle_configs": [], "code_repositories": []}
     stays = "used by notebook instance p-nb, which stays"
     assert plan["stays"] == {"lifecycle_configs": {"p-nb-auto-stop": stays},
-                            "code_repositories": {"p-repo": stays}}
+                             "code_repositories": {"p-repo": stays}}
 
 
 def test_schedules_go_only_with_their_names_and_their_instance_as_target():
@@ -133,8 +133,8 @@ def test_iam_roles_users_policies_go_by_tag_and_the_untaggable_group_by_its_memb
                               "iam_managed_policy": ["p-users-policy"]}
     assert iam["kept"] == {"buckets": ["p-data"]}
     # someone else in the group: it stays; a group outside the prefix stays too
-    assert teardown.iam_plan(iam_found(["p-alice", "p-bob"]), TAG, "p-", "p-users", "p-users-policy") \
-        ["removes"]["iam_group"] == []
+    shared = teardown.iam_plan(iam_found(["p-alice", "p-bob"]), TAG, "p-", "p-users", "p-users-policy")
+    assert shared["removes"]["iam_group"] == []
     outside = teardown.iam_plan(iam_found(["p-alice"]), TAG, "p-", "users", "p-users-policy")
     assert outside["removes"]["iam_group"] == []
     with_data = teardown.iam_plan(iam_found([]), TAG, "p-", "p-users", "p-users-policy", delete_data=True)
@@ -143,8 +143,8 @@ def test_iam_roles_users_policies_go_by_tag_and_the_untaggable_group_by_its_memb
 
 
 def test_one_plan_names_every_kind_in_order():
-    merged = teardown.plan([{"removes": {"schedules": ["a"]}}, {"removes": {"iam_users": ["u"]},
-                                                                 "kept": {"buckets": ["b"]}}])
+    merged = teardown.plan([{"removes": {"schedules": ["a"]}},
+                            {"removes": {"iam_users": ["u"]}, "kept": {"buckets": ["b"]}}])
     assert merged["order"] == teardown.removal_order()
     assert list(merged["removes"]) == list(teardown.DEPENDS)
     assert (merged["removes"]["schedules"], merged["removes"]["iam_users"], merged["removes"]["models"]) == \
