@@ -247,6 +247,14 @@ class ExpressionError(ValueError):
     pass
 
 
+def tag_selector(value, option="tags"):
+    """Tags that select what a module finds (the teardowns): at least one, and a tag set AWS accepts."""
+    if not value:
+        return (f"{option}: no tags given; allowed: a mapping with at least one tag, e.g. "
+                "{ManagedBy: sagelab}")
+    return tags(value, option)
+
+
 def _cron_value(text, field, low, high, names):
     """The number of one cron value (a number or, for month and day-of-week, a name)."""
     upper = text.upper()

@@ -156,8 +156,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    error = ("tags: no tags given; allowed: a mapping with at least one tag, e.g. {ManagedBy: sagelab}"
-             if not params["tags"] else rules.tags(params["tags"]))
+    error = rules.tag_selector(params["tags"])
     if not error and params["wait_timeout"] < 0:
         error = f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
     if error:

@@ -442,8 +442,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    error = ("tags: no tags given; allowed: a mapping with at least one tag, e.g. {ManagedBy: sagelab}"
-             if not params["tags"] else rules.tags(params["tags"]))
+    error = rules.tag_selector(params["tags"])
     for name in params["lifecycle_configs"]:
         error = error or rules.sagemaker_name("lifecycle_configs", name)
     for option in ("schedule_group", "iam_group", "iam_policy_name"):

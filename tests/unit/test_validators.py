@@ -230,6 +230,17 @@ def test_tags_refused(value, message):
     assert rules.tags(value) == message
 
 
+@pytest.mark.parametrize("value", [None, {}])
+def test_a_tag_selector_needs_at_least_one_tag(value):
+    assert rules.tag_selector(value) == (
+        "tags: no tags given; allowed: a mapping with at least one tag, e.g. {ManagedBy: sagelab}")
+
+
+def test_a_tag_selector_follows_the_tag_rules():
+    assert rules.tag_selector({"ManagedBy": "sagelab"}) is None
+    assert rules.tag_selector({"aws:x": "1"}) == rules.tags({"aws:x": "1"})
+
+
 def test_tags_name_the_variable_and_can_be_required():
     assert rules.tags(None, "studio_tags (sagelab_tags)", required=True) == (
         "studio_tags (sagelab_tags): None is not allowed; allowed: a mapping of tag keys to values")
