@@ -1,8 +1,9 @@
 """Ctrl-C during `sagelab up` (issue 17, item 6): the real CLI, real ansible-playbook, a sandbox of the file's
-own. SIGINT goes to the CLI's process group, as a terminal's Ctrl-C does, once the access-key lookup has
-started: by then the bucket, the execution role and the IAM user exist. The summary must say so (it said
+own. SIGINT goes to the CLI's process group, as a terminal's Ctrl-C does, once the access key is being made:
+by then the bucket, the execution role and the IAM user exist. The summary must say so (it said
 "changed 0 / no host ran a task"), say the run was interrupted and how to finish it, and exit 130; the
-same command run again finishes the estate.
+same command run again finishes the estate, replacing a key the interrupted run may have made and never
+delivered (roles/iam_users marks the user before making it).
 """
 
 from __future__ import annotations
@@ -16,16 +17,22 @@ from pathlib import Path
 
 from sagelab.redact import redact
 from sagelab.target import local_user
-from tests.conftest import BIN, REPO
+from tests.conftest import BIN, REPO, call_api
 from tests.integration.test_up import isolated_up
 
-# the first task of the access keys (roles/iam_users/tasks/access_keys.yml), as the CLI's progress prints it
-ACCESS_KEY_TASK = "Look up the access keys the users already have"
+# the task that makes the access key (roles/iam_users/tasks/access_keys.yml), as the CLI's progress prints it
+ACCESS_KEY_TASK = "Ensure each user without an access key gets one (never a second one)"
+# CreateAccessKey is throttled 4 times, which botocore retries with exponential back-off (about 7 s in all,
+# under 1.5 s once in 300 runs), so the task is still running when the signal arrives. Unthrottled, an idle
+# machine ends the whole access-key sequence first (1 run in 6 here) and leaves the rerun nothing to do.
+THROTTLED = {"service": "iam", "operation": "CreateAccessKey", "status": 400, "code": "Throttling",
+             "message": "Rate exceeded", "count": 4}
 
 
 def test_ctrl_c_reports_what_was_done_exits_130_and_a_rerun_finishes(tmp_path, own_sandbox):
     run, iam, env = isolated_up(tmp_path, own_sandbox)
     user = local_user()
+    call_api(own_sandbox.endpoint_url, "/sagelab-sandbox/faults", THROTTLED)
     proc = subprocess.Popen([str(BIN / "sagelab"), "up", "-e", f"@{tmp_path / 'vars.json'}"], cwd=REPO,
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
@@ -61,7 +68,7 @@ def test_ctrl_c_reports_what_was_done_exits_130_and_a_rerun_finishes(tmp_path, o
     # the same command again finishes it: one key, delivered and in the workstation's profile, all checks
     code, doc, _unused = run()
     assert code == 0, json.dumps(doc, indent=1)[-4000:]
-    assert doc["aws"]["aws_access"]["changed"] > 0  # the rest was made now
+    assert doc["aws"]["aws_access"]["changed"] > 0, text  # the rest was made now
     assert "interrupted" not in doc
     (key,) = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
     delivered = json.loads((tmp_path / "credentials" / f"{user}.json").read_text())

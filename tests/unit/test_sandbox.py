@@ -470,6 +470,7 @@ def test_domains_and_user_profiles_take_time_and_can_fail_with_a_reason(sandbox,
     started = time.monotonic()
     domain_id = create_domain(sm)
     domain = {"DomainId": domain_id}
+
     def domain_status():
         return status_or_gone(sm.describe_domain, **domain)
 
