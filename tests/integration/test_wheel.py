@@ -47,6 +47,8 @@ def test_wheel_in_a_fresh_venv_runs_up_from_an_empty_folder(tmp_path):
     before = tree(installed / "sagelab")
     assert (installed / "sagelab/_collection/ansible_collections/sagelab/sagemaker/playbooks/workstation.yml"
             ).is_file()
+    assert {p.name for p in (installed / "sagelab" / "sandbox").glob("*.py")} == \
+        {p.name for p in (REPO / "src" / "sagelab" / "sandbox").glob("*.py")}
 
     work, home = tmp_path / "empty", tmp_path / "home"
     work.mkdir()
@@ -64,4 +66,18 @@ def test_wheel_in_a_fresh_venv_runs_up_from_an_empty_folder(tmp_path):
     assert Path(doc["artifacts"]).is_relative_to(state / "artifacts")
     assert (state / "collections/ansible_collections/amazon/aws/MANIFEST.json").is_file()
     assert list(work.iterdir()) == []
+    # the sandbox package as installed: its server process starts from the wheel's files and answers
+    sandbox_env = {**run_env, "SAGELAB_HOME": str(tmp_path / "sandbox-home")}
+
+    def sandbox(verb: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(venv / "bin" / "sagelab"), "sandbox", verb], cwd=work, env=sandbox_env,
+                              capture_output=True, text=True, timeout=120, check=False)
+
+    try:
+        started = sandbox("start")
+        assert started.returncode == 0, started.stdout + started.stderr
+        assert sandbox("status").returncode == 0
+    finally:
+        stopped = sandbox("stop")
+    assert stopped.stdout.strip() == "Sandbox stopped."
     assert tree(installed / "sagelab") == before, "the CLI wrote into its install folder"

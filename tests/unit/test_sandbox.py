@@ -817,7 +817,7 @@ def test_running_serves_in_process():
     """In a child interpreter: running() patches moto in the process it runs in."""
     script = textwrap.dedent("""
         import boto3, json, urllib.request
-        from sagelab.sandbox_server import running
+        from sagelab.sandbox.server import running
         with running() as url:
             sm = boto3.client("sagemaker", endpoint_url=url, region_name="eu-west-1",
                               aws_access_key_id="testing", aws_secret_access_key="testing")

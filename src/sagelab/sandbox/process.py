@@ -1,10 +1,5 @@
-"""The embedded AWS sandbox: a moto server on 127.0.0.1 for users (and tests) without AWS credentials.
-
-This module manages the sandbox process (one per project home, its whereabouts in
-<home>/.sagelab/sandbox.json) and holds what clients need to use it; it imports no moto, so
-`sagelab sandbox status` and `sagelab up` stay quick. The server itself, moto extended with what
-sagelab's SageMaker work needs, is sagelab.sandbox_server, run by `python -m sagelab.sandbox serve`.
-"""
+"""The sandbox process: one detached server per project home, its whereabouts in
+<home>/.sagelab/sandbox.json, and the `python -m sagelab.sandbox serve` entry it runs. Imports no moto."""
 
 from __future__ import annotations
 
@@ -22,42 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-HOST = "127.0.0.1"
-SANDBOX_REGION = "eu-west-1"  # the book's region
-SANDBOX_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-TRANSITION_ENV = "SAGELAB_SANDBOX_TRANSITION_SECONDS"
-DEFAULT_TRANSITION_SECONDS = 1.0
-START_TIMEOUT = 15.0
-STOP_TIMEOUT = 5.0
-API_PREFIX = "/sagelab-sandbox/"
-READY_PREFIX = "sagelab sandbox listening on "
-NOTEBOOK_MODEL = "sagemaker::notebook-instance"  # name in moto's state manager (/moto-api/state-manager/)
-
-
-class SandboxError(RuntimeError):
-    """The sandbox could not be started (the message says why and where its log is)."""
-
-
-def client_env(endpoint_url: str, region: str = SANDBOX_REGION) -> dict[str, str]:
-    """Environment that points AWS SDKs, the AWS CLI and amazon.aws modules at the sandbox.
-
-    botocore reads AWS_ENDPOINT_URL itself, so clients that take no endpoint option follow it too.
-    """
-    return {"AWS_ENDPOINT_URL": endpoint_url, **SANDBOX_CREDENTIALS,
-            "AWS_DEFAULT_REGION": region, "AWS_REGION": region}
-
-
-def transition_seconds() -> float:
-    """How long a notebook instance stays Pending, Stopping, Updating or Deleting ($TRANSITION_ENV)."""
-    value = os.environ.get(TRANSITION_ENV, "")
-    try:
-        seconds = float(value) if value.strip() else DEFAULT_TRANSITION_SECONDS
-    except ValueError:
-        raise SandboxError(f"{TRANSITION_ENV} must be a number of seconds, not {value!r}") from None
-    if seconds < 0:
-        raise SandboxError(f"{TRANSITION_ENV} must not be negative, not {value!r}")
-    return seconds
-
+from sagelab.sandbox.common import (
+    API_PREFIX,
+    HOST,
+    READY_PREFIX,
+    START_TIMEOUT,
+    STOP_TIMEOUT,
+    SandboxError,
+    transition_seconds,
+)
 
 # --- a detached sandbox process per project home ---------------------------------------------------
 
@@ -138,7 +106,7 @@ def start(home: Path, port: int | None = None) -> dict[str, Any]:
     transition_seconds()  # a bad setting fails here, with its message, rather than in the child's log
     log = state_dir / "sandbox.log"
     env = dict(os.environ)
-    source_root = str(Path(__file__).resolve().parents[1])  # this sagelab, even when not installed
+    source_root = str(Path(__file__).resolve().parents[2])  # this sagelab, even when not installed
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [source_root, env.get("PYTHONPATH")]))
     command = [sys.executable, "-m", "sagelab.sandbox", "serve", "--port", str(port or 0)]
     with log.open("wb") as log_file:
@@ -203,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     serve_parser = sub.add_parser("serve", help="serve until terminated")
     serve_parser.add_argument("--port", type=int, default=0, help="TCP port (default: any free port)")
     args = parser.parse_args(argv)
-    from sagelab.sandbox_server import serve  # moto: only the server process imports it
+    from sagelab.sandbox.server import serve  # moto: only the server process imports it
 
     try:
         serve(HOST, args.port)
@@ -214,6 +182,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
