@@ -46,6 +46,13 @@ SCHEDULE_NAME_RE = re.compile(r"^[0-9a-zA-Z._-]{1,64}$")
 TARGET_ARN_RE = re.compile(r"^arn:aws(-[a-z]+)?:[a-z0-9-]+:([a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d)?:"
                            r"(\d{12})?:\S+$")
 UNIVERSAL_TARGET_RE = re.compile(r"^arn:aws(-[a-z]+)?:scheduler:::aws-sdk:[a-z0-9-]+:[a-z][A-Za-z0-9]+$")
+# botocore SageMaker StudioLifecycleConfigArn (ResourceSpec LifecycleConfigArn, LifecycleConfigArns): at most
+# 256 characters (the model also takes the word None, which sagelab does not offer).
+STUDIO_LIFECYCLE_CONFIG_ARN_RE = re.compile(r"^arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]*:[0-9]{12}:"
+                                            r"studio-lifecycle-config/.+$")
+# botocore SageMaker ImageArn (ResourceSpec SageMakerImageArn): at most 256 characters.
+IMAGE_ARN_RE = re.compile(r"^arn:aws(-[\w]+)*:sagemaker:.+:[0-9]{12}:image/[a-zA-Z0-9]([-.]?[a-zA-Z0-9])*$")
+ARN_MAX = 256
 
 
 def first(*errors):
@@ -165,6 +172,36 @@ def instance_type(option, value):
     near = [t for t in types if t.startswith(family)][:8] or ["ml.t3.medium", "ml.m5.xlarge"]
     return (f"{option}: {value!r} is not allowed; allowed: a notebook instance type, one of the "
             f"{len(types)} types in botocore's SageMaker model, e.g. {', '.join(near)}")
+
+
+def app_instance_type(option, value):
+    """A Studio app instance type botocore's SageMaker model lists (AppInstanceType); None passes."""
+    if value is None:
+        return None
+    types = model_choices("AppInstanceType") or []
+    if not types or value in types:
+        return None
+    family = str(value).rsplit(".", 1)[0] + "."
+    near = [t for t in types if t.startswith(family)][:8] or ["system", "ml.t3.medium", "ml.m5.large"]
+    return (f"{option}: {value!r} is not allowed; allowed: a Studio app instance type, one of the "
+            f"{len(types)} types in botocore's SageMaker model (AppInstanceType), e.g. {', '.join(near)}")
+
+
+def studio_lifecycle_config_arn(option, value):
+    """The ARN of a Studio lifecycle configuration (CreateStudioLifecycleConfig); None passes."""
+    if value is None or (isinstance(value, str) and len(value) <= ARN_MAX
+                         and STUDIO_LIFECYCLE_CONFIG_ARN_RE.match(value)):
+        return None
+    return (f"{option}: {value!r} is not allowed; allowed: a Studio lifecycle configuration ARN such as "
+            "arn:aws:sagemaker:eu-west-1:123456789012:studio-lifecycle-config/NAME (at most 256 characters)")
+
+
+def sagemaker_image_arn(option, value):
+    """The ARN of a SageMaker image (a distribution image or one made with CreateImage); None passes."""
+    if value is None or (isinstance(value, str) and len(value) <= ARN_MAX and IMAGE_ARN_RE.match(value)):
+        return None
+    return (f"{option}: {value!r} is not allowed; allowed: a SageMaker image ARN such as "
+            "arn:aws:sagemaker:eu-west-1:123456789012:image/NAME (at most 256 characters)")
 
 
 # --- the connection to AWS -------------------------------------------------------------------------------

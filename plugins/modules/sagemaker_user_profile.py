@@ -11,12 +11,25 @@ short_description: Create, update or delete a user profile in an Amazon SageMake
 version_added: "0.1.0"
 description:
   - Manages one Studio user profile (one per data scientist) in a domain given by O(domain_id) or
-    O(domain_name) - its execution role, security groups and tags - and can return a presigned URL that
-    opens Studio as that user.
-  - B(An option left out means "leave it as it is".) A profile without its own execution role uses the
-    domain's default one.
-  - O(execution_role) and O(security_group_ids) are changed in place (UpdateUserProfile). O(sso_user_name)
-    is fixed at creation; a different one makes the module fail with a message naming it.
+    O(domain_name) - its execution role, security groups, app settings (O(user_settings)) and tags - and
+    can return a presigned URL that opens Studio as that user.
+  - B(Which profile is managed.) Only the profile called O(name) in that domain; when there is none, one is
+    created. Naming it is the consent to change it - nothing else is ever adopted.
+  - B(An option left out means "leave it as it is".) That holds inside O(user_settings) too - only the
+    keys given are compared, a key left out is never drift. A profile without its own execution role uses
+    the domain's default one.
+  - B(On an existing profile) O(execution_role), O(security_group_ids), every key of O(user_settings) and
+    the tags are changed in place (UpdateUserProfile, AddTags, DeleteTags). UpdateUserProfile sends only the
+    UserSettings members that differ, each whole - the stored member with the options' values on top, so
+    settings the module does not manage (code repositories, custom images) are kept. O(sso_user_name) is
+    fixed at creation; a different one makes the module fail with a message naming it, without any write
+    call.
+  - B(A profile that is Pending, Updating or Deleting) is waited for (up to O(wait_timeout)) before it is
+    changed. With O(wait=false) the module never waits - with nothing to change it returns at once with the
+    status; a change is refused with a message naming the status, without any write call. Check mode never
+    waits - it returns at once with the status and what a real run would do (RV(actions)), and a warning.
+  - B(A profile that is Failed, Update_Failed or Delete_Failed) cannot be reconciled -
+    O(state=present) fails with AWS's FailureReason, without any write call; O(state=absent) deletes it.
   - Check mode and diff mode show exactly what would change (RV(actions)), without any write call.
 options:
   name:
@@ -44,14 +57,82 @@ options:
     description:
       - The profile's own execution role - a role ARN, or a role name turned into an ARN with the caller's
         account (STS GetCallerIdentity). Omitted when created - the domain's default role is used.
+      - The same as O(user_settings.execution_role); give one of them.
     type: str
     aliases: [role, role_arn]
   security_group_ids:
     description:
       - Security groups of the profile's apps (UserSettings SecurityGroups, up to 5), compared as a set.
         Omitted - left as they are.
+      - The same as O(user_settings.security_group_ids); give one of them.
     type: list
     elements: str
+  user_settings:
+    description:
+      - The profile's settings (UserSettings). Only the keys given are compared and changed; see the
+        description for how an update is sent.
+    type: dict
+    suboptions:
+      execution_role:
+        description: The profile's execution role (UserSettings ExecutionRole) - a role ARN or a role name.
+        type: str
+      security_group_ids:
+        description: Security groups of the profile's apps (UserSettings SecurityGroups, up to 5), as a set.
+        type: list
+        elements: str
+      jupyter_lab:
+        description: JupyterLab apps (UserSettings JupyterLabAppSettings).
+        type: dict
+        suboptions:
+          default_resource_spec:
+            description: What a new JupyterLab app runs on (DefaultResourceSpec).
+            type: dict
+            suboptions: &resource_spec
+              instance_type:
+                description:
+                  - The app's instance type (InstanceType), one of botocore's AppInstanceType values, e.g.
+                    V(ml.t3.medium) or V(system).
+                type: str
+              sagemaker_image_arn:
+                description:
+                  - The SageMaker image the app runs (SageMakerImageArn),
+                    C(arn:aws:sagemaker:<region>:<account>:image/<name>).
+                type: str
+              lifecycle_config_arn:
+                description:
+                  - The lifecycle configuration run by default (LifecycleConfigArn),
+                    C(arn:aws:sagemaker:<region>:<account>:studio-lifecycle-config/<name>). It must also
+                    be one of the app's O(user_settings.jupyter_lab.lifecycle_config_arns) on AWS.
+                type: str
+          lifecycle_config_arns:
+            description: The Studio lifecycle configurations the user may run (LifecycleConfigArns), as a set.
+            type: list
+            elements: str
+          idle_shutdown:
+            description:
+              - Whether the user's JupyterLab apps shut down when idle (AppLifecycleManagement IdleSettings
+                LifecycleManagement). Omitted - the domain's setting applies.
+            type: bool
+          idle_timeout_minutes:
+            description:
+              - Minutes of idleness before a JupyterLab app shuts down, 60 to 525600 (IdleTimeoutInMinutes).
+            type: int
+      jupyter_server:
+        description: Jupyter server apps of Studio Classic (UserSettings JupyterServerAppSettings).
+        type: dict
+        suboptions: &app
+          default_resource_spec:
+            description: What a new app runs on (DefaultResourceSpec).
+            type: dict
+            suboptions: *resource_spec
+          lifecycle_config_arns:
+            description: The Studio lifecycle configurations the user may run (LifecycleConfigArns), as a set.
+            type: list
+            elements: str
+      kernel_gateway:
+        description: Kernel gateway apps of Studio Classic (UserSettings KernelGatewayAppSettings).
+        type: dict
+        suboptions: *app
   sso_user_name:
     description:
       - The IAM Identity Center user name of the profile (SingleSignOnUserValue); required by AWS for a
@@ -123,6 +204,20 @@ EXAMPLES = r"""
     name: bob
     domain_id: d-abcdefghijkl
     execution_role: sagelab-bob-execution
+
+- name: Give dave a bigger JupyterLab, a lifecycle configuration and a 2-hour idle shutdown
+  sagelab.sagemaker.sagemaker_user_profile:
+    name: dave
+    domain_name: sagelab-studio
+    user_settings:
+      jupyter_lab:
+        default_resource_spec:
+          instance_type: ml.m5.large
+          lifecycle_config_arn: arn:aws:sagemaker:eu-west-1:123456789012:studio-lifecycle-config/sagelab-setup
+        lifecycle_config_arns:
+          - arn:aws:sagemaker:eu-west-1:123456789012:studio-lifecycle-config/sagelab-setup
+        idle_shutdown: true
+        idle_timeout_minutes: 120
 
 - name: Delete carol's profile
   sagelab.sagemaker.sagemaker_user_profile:
@@ -211,11 +306,13 @@ actions:
   elements: str
   sample: [UpdateUserProfile, AddTags]
 changed_settings:
-  description: Names of the settings (options) that differed, including C(tags) and C(state).
+  description:
+    - Names of the settings (options) that differed, including C(tags) and C(state); keys of
+      O(user_settings) by their path.
   returned: always
   type: list
   elements: str
-  sample: [execution_role]
+  sample: [execution_role, user_settings.jupyter_lab.default_resource_spec.instance_type]
 url:
   description: A presigned URL that opens Studio as the user (AuthorizedUrl).
   returned: when O(presigned_url=true), the profile exists and it is not check mode
@@ -232,6 +329,7 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _studio_settings as studio  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     Resource,
@@ -247,6 +345,9 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
 
 TRANSITIONAL = ("Pending", "Updating", "Deleting")
 FAILED = ("Failed", "Update_Failed", "Delete_Failed")
+# execution_role and security_group_ids: options of their own, and keys of user_settings
+TOP_FIELDS = tuple(field for field in studio.APP_SETTINGS
+                   if field.option in (("execution_role",), ("security_group_ids",)))
 
 
 def validate(params):
@@ -273,6 +374,13 @@ def validate(params):
     seconds = params["presigned_url_session_seconds"]
     if seconds is not None and not 1800 <= seconds <= 43200:
         return f"presigned_url_session_seconds: {seconds} is not allowed; allowed: 1800 to 43200"
+    user = params["user_settings"] or {}
+    for field in TOP_FIELDS:
+        if params[field.option[0]] is not None and user.get(field.option[0]) is not None:
+            return (f"{field.option[0]}: given with user_settings.{field.option[0]}; allowed: one of them")
+    error = studio.validate("user_settings", params["user_settings"], studio.APP_SETTINGS)
+    if error:
+        return error
     expires = params["presigned_url_expires_seconds"]
     if expires is not None and not 5 <= expires <= 300:
         return f"presigned_url_expires_seconds: {expires} is not allowed; allowed: 5 to 300"
@@ -288,11 +396,10 @@ def settings_of(described):
             "sso_user_name": described.get("SingleSignOnUserValue")}
 
 
-def wanted_settings(params):
-    groups = params["security_group_ids"]
-    return {"execution_role": params["execution_role"],
-            "security_group_ids": sorted(groups) if groups is not None else None,
-            "sso_user_name": params["sso_user_name"]}
+def given_settings(params):
+    """(top, nested): the (field, value)s of UserSettings that execution_role / security_group_ids and
+    user_settings give."""
+    return studio.given(params, TOP_FIELDS), studio.given(params["user_settings"] or {}, studio.APP_SETTINGS)
 
 
 def differs(key, current, wanted):
@@ -307,6 +414,7 @@ class UserProfile(Resource):
     def __init__(self, module, api):
         super().__init__(module, api)
         self.domain_id = None
+        self.unsettled = None  # the transitional status check mode or wait: false went on from
 
     def describe(self):
         return self.api.describe("describe_user_profile", DomainId=self.domain_id, UserProfileName=self.name)
@@ -344,78 +452,114 @@ class UserProfile(Resource):
             self.module.fail_json(msg=f"Domain {given} does not exist; create it first "
                                   "(sagelab.sagemaker.sagemaker_domain)")
         self.domain_id = domain["DomainId"]
-        described = self.describe()
-        if described is not None and described["Status"] in TRANSITIONAL:
-            if described["Status"] == "Deleting":
-                self.wait_status(gone=True, needed=True)
-                described = None if not self.module.check_mode else described
-            else:
-                described = self.wait_status(needed=True) or described
+        described = self.settle(self.describe())
         if params["state"] == "absent":
             if described is None:
                 return self.finish(None, None, [], None)
+            if described["Status"] == "Deleting":  # wait: false or check mode - it is going already
+                return self.finish(None, None, [], None)
+            self.refuse_unsettled("DeleteUserProfile", described)
             before = dict(settings_of(described), tags=self.api.tags(described["UserProfileArn"]))
             self.act("delete_user_profile", "DeleteUserProfile")
             self.wait_status(gone=True)
             return self.finish(before, None, ["state"], None)
-        if described is None:
-            return self.create()
+        if described is not None and described["Status"] in FAILED:
+            self.module.fail_json(msg=f"User profile {self.name} is {described['Status']}: "
+                                  f"{described.get('FailureReason') or 'no reason given'}; nothing can be "
+                                  "changed on it - delete it (state: absent) and create it again",
+                                  actions=[], changed=False, domain_id=self.domain_id,
+                                  user_profile=to_result(described))
+        if described is None or described["Status"] == "Deleting":
+            return self.create(described)
         return self.reconcile(described)
 
-    def create(self):
-        wanted = wanted_settings(self.params)
-        user = {}
-        if wanted["execution_role"]:
-            wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
-            user["ExecutionRole"] = wanted["execution_role"]
-        if wanted["security_group_ids"]:
-            user["SecurityGroups"] = wanted["security_group_ids"]
+    def settle(self, described):
+        """The profile once it is out of Pending / Updating / Deleting (None: gone) - waited for, unless
+        check mode or wait: false, which go on at once from the status it is in (self.unsettled)."""
+        self.unsettled = None
+        if described is None or described["Status"] not in TRANSITIONAL:
+            return described
+        if self.module.check_mode or not self.params["wait"]:
+            self.unsettled = described["Status"]
+            if self.module.check_mode:
+                self.module.warn(f"User profile {self.name} is {described['Status']}: check mode did not "
+                                 "wait; a real run waits until it is "
+                                 + ("gone" if described["Status"] == "Deleting" else "InService") + " first")
+            return described
+        if described["Status"] == "Deleting":
+            self.wait_status(gone=True, needed=True)
+            return None
+        return self.wait_status(needed=True) or described
+
+    def refuse_unsettled(self, action, described):
+        """wait: false on a profile AWS does not change in its status: fail, naming it, before any call."""
+        if self.unsettled and not self.module.check_mode:
+            self.module.fail_json(
+                msg=(f"User profile {self.name} is {self.unsettled}: AWS takes {action} only once it is "
+                     + ("gone" if self.unsettled == "Deleting" else "InService")
+                     + "; wait: false does not wait - run again later, or with wait: true"),
+                actions=[], changed=False, domain_id=self.domain_id,
+                user_profile=to_result(described) if described else {})
+
+    def create(self, deleting=None):
+        self.refuse_unsettled("CreateUserProfile", deleting)
+        params = self.params
+        top, nested = given_settings(params)
+        user = studio.to_request(top + nested, lambda role: resolve_role(self.api, role))
         request = {}
         if user:
             request["UserSettings"] = user
-        if wanted["sso_user_name"]:
+        if params["sso_user_name"]:
             request.update(SingleSignOnUserIdentifier="UserName",
-                           SingleSignOnUserValue=wanted["sso_user_name"])
-        tags = {str(k): str(v) for k, v in (self.params["tags"] or {}).items()}
+                           SingleSignOnUserValue=params["sso_user_name"])
+        tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
         if tags:
             request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
         self.act("create_user_profile", "CreateUserProfile", **request)
         self.wait_status()
-        after = dict({k: v for k, v in wanted.items() if v is not None}, tags=tags)
+        after = dict(studio.view(user, top), tags=tags)
+        if nested:
+            after["user_settings"] = studio.view(user, nested)
+        if params["sso_user_name"]:
+            after["sso_user_name"] = params["sso_user_name"]
         return self.finish(None, after, ["state"], None)
 
     def reconcile(self, described):
         params = self.params
         current = settings_of(described)
-        wanted = wanted_settings(params)
+        stored = described.get("UserSettings") or {}
         current_tags = self.api.tags(described["UserProfileArn"])
         to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
-        if differs("sso_user_name", current["sso_user_name"], wanted["sso_user_name"]):
+        if differs("sso_user_name", current["sso_user_name"], params["sso_user_name"]):
             self.module.fail_json(
                 msg=(f"Cannot change sso_user_name of user profile {self.name} in place: UpdateUserProfile "
-                     f"does not accept it ({current['sso_user_name']!r} -> {wanted['sso_user_name']!r}). "
+                     f"does not accept it ({current['sso_user_name']!r} -> {params['sso_user_name']!r}). "
                      "Delete the profile (state: absent) and create it again."),
                 immutable_settings=["sso_user_name"], domain_id=self.domain_id,
                 user_profile=to_result(described, current_tags))
-        user, names = {}, []
-        if differs("execution_role", current["execution_role"], wanted["execution_role"]):
-            wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
-            user["ExecutionRole"] = wanted["execution_role"]
-            names.append("execution_role")
-        if differs("security_group_ids", current["security_group_ids"], wanted["security_group_ids"]):
-            user["SecurityGroups"] = wanted["security_group_ids"]
-            names.append("security_group_ids")
-        if user:
+        top, nested = given_settings(params)
+        top_changes, nested_changes = studio.changed(stored, top), studio.changed(stored, nested)
+        names = studio.names("", top_changes) + studio.names("user_settings", nested_changes)
+        user = {}
+        if names:
+            self.refuse_unsettled("UpdateUserProfile", described)
+            user = studio.update(stored, top + nested, top_changes + nested_changes,
+                                 lambda role: resolve_role(self.api, role))
             self.act("update_user_profile", "UpdateUserProfile", UserSettings=user)
             self.wait_status()
         if to_set or to_unset:
+            self.refuse_unsettled("tag changes", described)
             self.actions.extend((["DeleteTags"] if to_unset else []) + (["AddTags"] if to_set else []))
             if not self.module.check_mode:
                 self.api.set_tags(described["UserProfileArn"], to_set, to_unset)
             names.append("tags")
+        before = dict(current, tags=current_tags)
         after = dict(current, tags=tags_after(current_tags, to_set, to_unset))
-        after.update({k: v for k, v in wanted.items() if v is not None and k in names})
-        return self.finish(dict(current, tags=current_tags), after, names, described)
+        after.update({key: value for key, value in studio.view(user, top_changes).items()})
+        if nested:
+            before["user_settings"] = studio.view(stored, nested)
+            after["user_settings"] = studio.view(stored, nested, after=nested_changes)
+        return self.finish(before, after, names, described)
 
     def finish(self, before, after, names, described):
         result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": names}
@@ -451,6 +595,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             execution_role=dict(type="str", aliases=["role", "role_arn"]),
             security_group_ids=dict(type="list", elements="str"),
+            user_settings=studio.app_settings_spec(),
             sso_user_name=dict(type="str"),
             presigned_url=dict(type="bool", default=False),
             presigned_url_session_seconds=dict(type="int"),

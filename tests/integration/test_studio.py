@@ -373,6 +373,84 @@ def test_user_profile_create_idempotence_check_mode_update_url_and_delete(aws, d
     assert gone["changed"] is False and aws.profiles(domain["domain_id"]) == []
 
 
+LCC = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:studio-lifecycle-config/sagelab-setup"
+LCC_2 = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:studio-lifecycle-config/sagelab-extra"
+IMAGE = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:image/sagelab-image"
+USER_SETTINGS = {
+    "security_group_ids": ["sg-0bbb", "sg-0aaa"],
+    "jupyter_lab": {"default_resource_spec": {"instance_type": "ml.t3.medium", "lifecycle_config_arn": LCC},
+                    "lifecycle_config_arns": [LCC_2, LCC], "idle_shutdown": True,
+                    "idle_timeout_minutes": 120},
+    "kernel_gateway": {"default_resource_spec": {"instance_type": "ml.t3.medium",
+                                                 "sagemaker_image_arn": IMAGE}},
+}
+
+
+def test_user_settings_create_idempotence_one_member_update_and_no_drift(aws, domain, tmp_path):
+    """Issue 18 item 6: user_settings are set at creation, a second run changes nothing, a change of one key
+    sends only its UserSettings member (whole: what the profile holds, the option on top - a code
+    repository set outside the module is kept), and a key left out is never drift."""
+    args = {"name": "dave", "domain_id": domain["domain_id"], "user_settings": USER_SETTINGS}
+    with aws.recording() as calls:
+        created, again = aws.play([(PROFILE, args), (PROFILE, args)], tmp_path)
+    assert writes(calls) == ["CreateUserProfile"], calls
+    sent = body(next(r for r in aws.recorded() if operation(r) == "CreateUserProfile"))["UserSettings"]
+    assert sent == {
+        "SecurityGroups": ["sg-0aaa", "sg-0bbb"],
+        "JupyterLabAppSettings": {
+            "DefaultResourceSpec": {"InstanceType": "ml.t3.medium", "LifecycleConfigArn": LCC},
+            "LifecycleConfigArns": sorted([LCC, LCC_2]),
+            "AppLifecycleManagement": {"IdleSettings": {"LifecycleManagement": "ENABLED",
+                                                        "IdleTimeoutInMinutes": 120}}},
+        "KernelGatewayAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium",
+                                                             "SageMakerImageArn": IMAGE}}}, sent
+    assert created["changed"] is True and again["changed"] is False and again["actions"] == [], again
+    lab = created["user_profile"]["user_settings"]["jupyter_lab_app_settings"]
+    assert lab["default_resource_spec"]["instance_type"] == "ml.t3.medium"
+
+    # a code repository set outside the module: the module never manages it, and must not drop it
+    profile = {"DomainId": domain["domain_id"], "UserProfileName": "dave"}
+    stored = aws.sm.describe_user_profile(**profile)["UserSettings"]
+    repo = [{"RepositoryUrl": "https://github.com/example/notebooks.git"}]
+    aws.sm.update_user_profile(**profile, UserSettings={
+        "JupyterLabAppSettings": {**stored["JupyterLabAppSettings"], "CodeRepositories": repo}})
+    wait_in_service(aws, profile)
+
+    bigger = {**args, "user_settings": {**USER_SETTINGS, "jupyter_lab": {
+        **USER_SETTINGS["jupyter_lab"], "default_resource_spec": {"instance_type": "ml.m5.large",
+                                                                  "lifecycle_config_arn": LCC}}}}
+    left_out = {**args, "user_settings": {"jupyter_lab": {"idle_timeout_minutes": 120}}}
+    with aws.recording() as calls:
+        checked, changed, same, fewer = aws.play([
+            (PROFILE, bigger, {"check_mode": True, "diff": True}), (PROFILE, bigger, {"diff": True}),
+            (PROFILE, bigger), (PROFILE, left_out)], tmp_path)
+    assert writes(calls) == ["UpdateUserProfile"], calls  # check mode, the same again and fewer keys: none
+    key = "user_settings.jupyter_lab.default_resource_spec.instance_type"
+    for result in (checked, changed):
+        assert result["changed"] is True and result["actions"] == ["UpdateUserProfile"], result
+        assert result["changed_settings"] == [key], result
+        spec = result["diff"]["after"]["user_settings"]["jupyter_lab"]["default_resource_spec"]
+        assert spec == {"instance_type": "ml.m5.large", "lifecycle_config_arn": LCC}
+        before = result["diff"]["before"]["user_settings"]["jupyter_lab"]["default_resource_spec"]
+        assert before["instance_type"] == "ml.t3.medium"
+    update = body(next(r for r in aws.recorded() if operation(r) == "UpdateUserProfile"))
+    assert list(update["UserSettings"]) == ["JupyterLabAppSettings"], update  # only that member
+    lab = update["UserSettings"]["JupyterLabAppSettings"]
+    assert lab["DefaultResourceSpec"] == {"InstanceType": "ml.m5.large", "LifecycleConfigArn": LCC}
+    assert lab["CodeRepositories"] == repo and lab["LifecycleConfigArns"] == sorted([LCC, LCC_2])
+    assert same["changed"] is False and fewer["changed"] is False, (same, fewer)
+    after = aws.sm.describe_user_profile(**profile)["UserSettings"]
+    assert after["JupyterLabAppSettings"]["CodeRepositories"] == repo
+    assert after["KernelGatewayAppSettings"] == stored["KernelGatewayAppSettings"]  # a member not sent: kept
+    assert sorted(after["SecurityGroups"]) == ["sg-0aaa", "sg-0bbb"]
+
+
+def wait_in_service(aws: Studio, profile: dict) -> None:
+    deadline = time.monotonic() + 30
+    while aws.sm.describe_user_profile(**profile)["Status"] != "InService" and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def test_a_profile_in_a_missing_domain(aws, tmp_path):
     refused, gone = aws.play([(PROFILE, {"name": "alice", "domain_name": unique("nodomain")}),
                               (PROFILE, {"name": "alice", "domain_name": unique("nodomain"),
@@ -396,6 +474,27 @@ BAD_INPUT = [
     (PROFILE, {"name": "alice", "domain_id": "d-x", "presigned_url_expires_seconds": 600},
      "presigned_url_expires_seconds: 600 is not allowed; allowed: 5 to 300"),
     (PROFILE, {"name": "alice", "domain_id": "d-x", "security_group_ids": ["sg-1"] * 6}, "at most 5"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x",
+               "user_settings": {"jupyter_lab": {"default_resource_spec": {"instance_type": "ml.t3.tiny"}}}},
+     "user_settings.jupyter_lab.default_resource_spec.instance_type: 'ml.t3.tiny' is not allowed; allowed: "
+     "a Studio app instance type"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x",
+               "user_settings": {"kernel_gateway": {"lifecycle_config_arns": [LCC, "setup"]}}},
+     "user_settings.kernel_gateway.lifecycle_config_arns: 'setup' is not allowed; allowed: a Studio "
+     "lifecycle configuration ARN"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x", "user_settings": {
+        "jupyter_server": {"default_resource_spec": {"sagemaker_image_arn": "arn:aws:sagemaker:x"}}}},
+     "user_settings.jupyter_server.default_resource_spec.sagemaker_image_arn: 'arn:aws:sagemaker:x' is not"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x", "user_settings": {
+        "jupyter_lab": {"idle_shutdown": False, "idle_timeout_minutes": 90}}},
+     "user_settings.jupyter_lab.idle_timeout_minutes: given with user_settings.jupyter_lab.idle_shutdown: "
+     "false"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x",
+               "user_settings": {"jupyter_lab": {"idle_timeout_minutes": 30}}},
+     "user_settings.jupyter_lab.idle_timeout_minutes: 30 is not allowed; allowed: 60 to 525600"),
+    (PROFILE, {"name": "alice", "domain_id": "d-x", "execution_role": ROLE,
+               "user_settings": {"execution_role": ROLE}},
+     "execution_role: given with user_settings.execution_role; allowed: one of them"),
 ]
 
 

@@ -523,3 +523,21 @@ def test_input_problems_refuses_what_is_not_a_check(checks):
 def test_every_rule_is_documented_in_the_filter():
     doc = (REPO / "plugins" / "filter" / "input_problems.yml").read_text()
     assert [rule for rule in rules.RULES if f"C({rule})" not in doc] == []
+
+
+def test_studio_app_rules():
+    """Studio app settings: botocore's AppInstanceType enum, StudioLifecycleConfigArn and ImageArn."""
+    assert rules.app_instance_type("t", "system") is None and rules.app_instance_type("t", None) is None
+    assert "system" in rules.model_choices("AppInstanceType")
+    assert rules.app_instance_type("t", "ml.t3.tiny").startswith(
+        "t: 'ml.t3.tiny' is not allowed; allowed: a Studio app instance type, one of the ")
+    lcc = "arn:aws:sagemaker:eu-west-1:123456789012:studio-lifecycle-config/setup"
+    assert rules.studio_lifecycle_config_arn("l", lcc) is None
+    for bad in ("setup", "arn:aws:sagemaker:eu-west-1:123456789012:notebook-instance-lifecycle-config/x",
+                lcc + "x" * 256):
+        assert rules.studio_lifecycle_config_arn("l", bad).startswith(
+            f"l: {bad!r} is not allowed; allowed: a Studio lifecycle configuration ARN")
+    image = "arn:aws:sagemaker:eu-west-1:123456789012:image/my-image"
+    assert rules.sagemaker_image_arn("i", image) is None
+    assert rules.sagemaker_image_arn("i", image + "/1").startswith("i: ")  # an image version is not an image
+    assert rules.sagemaker_image_arn("i", "my-image").startswith("i: 'my-image' is not allowed")
