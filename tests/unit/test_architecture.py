@@ -57,6 +57,16 @@ def test_table_covers_the_facts_roles_share_and_the_reach_ins():
     assert "src/sagelab/target.py" in table["sagelab_aws_region"].set_by
 
 
+def test_each_fact_a_role_publishes_is_named_in_its_readme():
+    """A `sagelab_*` fact is a role's output: the role's README says it sets it (DESIGN: role READMEs list
+    what a role takes and gives)."""
+    missing = [f"roles/{setter[:-len(' (fact)')]}/README.md: {c.name}"
+               for c in crossvars.scan() for setter in c.set_by
+               if setter.endswith(" (fact)") and not setter.startswith("playbooks/")
+               and c.name not in (REPO / "roles" / setter[:-len(" (fact)")] / "README.md").read_text()]
+    assert not missing, missing
+
+
 def _tree(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / name
