@@ -249,7 +249,7 @@ def cli_sets(root: Path) -> dict[str, set[str]]:
     return found
 
 
-@dataclass
+@dataclass(frozen=True)
 class Crossing:
     """One cross-role variable: where it is set and where it is read."""
 
@@ -263,7 +263,12 @@ def _magic(name: str) -> bool:
 
 
 def scan(root: Path = REPO) -> list[Crossing]:
-    """Every cross-role variable in the tree at root, by name."""
+    """Every cross-role variable in the tree at root, by name (scanned once per process and root)."""
+    return list(_scan(root))
+
+
+@functools.cache
+def _scan(root: Path) -> tuple[Crossing, ...]:
     names = tuple(p.name for p in role_dirs(root))
     roles = [scan_role(p) for p in role_dirs(root)]
     books = [scan_playbook(p, names) for p in sorted((root / "playbooks").glob("*.yml"))]
@@ -288,7 +293,7 @@ def scan(root: Path = REPO) -> list[Crossing]:
         set_by += sorted(inventory.get(name, ())) + sorted(cli.get(name, ()))
         read_by = [u.name for u in roles + books if name in u.reads - u.local or name in u.reaches]
         table.append(Crossing(name, set_by, read_by))
-    return table
+    return tuple(table)
 
 
 def render(table: list[Crossing]) -> str:
