@@ -14,11 +14,17 @@ description:
     and security groups of its users, app network access, idle shutdown of JupyterLab apps, KMS key and
     tags.
   - B(An option left out means "leave it as it is".) Options with a creation default (O(auth_mode),
-    O(idle_shutdown), O(vpc_id), O(subnet_ids)) use it only when the domain is created.
-  - Settings UpdateDomain accepts (O(subnet_ids), O(execution_role), O(security_group_ids),
-    O(app_network_access_type), O(idle_shutdown), O(idle_timeout_minutes), and O(vpc_id) of a domain that
-    has none) are changed in place. Settings AWS fixes at creation (O(auth_mode), O(kms_key_id), a
-    different O(vpc_id)) make the module fail with a message naming them; nothing is written.
+    O(idle_shutdown), O(vpc_id), O(subnet_ids)) use it only when the domain is created. Inside
+    O(domain_settings) and O(default_space_settings) only the keys given are compared; a key left out is
+    never drift.
+  - B(On an existing domain) these are changed in place (UpdateDomain) - O(subnet_ids),
+    O(execution_role), O(security_group_ids), O(app_network_access_type), O(idle_shutdown),
+    O(idle_timeout_minutes), O(vpc_id) of a domain that has none, every key of O(domain_settings)
+    (DomainSettingsForUpdate) and of O(default_space_settings), and the tags. UpdateDomain sends only the
+    members that differ, each whole - the stored member with the options' values on top, so settings the
+    module does not manage are kept. Settings AWS fixes at creation (O(auth_mode), O(kms_key_id), a
+    different O(vpc_id)) are create-only - a different value makes the module fail with a message naming
+    them; nothing is written.
   - B(Which domain is managed.) Only the domain called O(name) - when none is, one is created. A domain
     called O(name) is managed whoever made it - naming it is the consent to change it.
   - B(Adoption is opt-in.) With O(adopt_existing=true), when no domain is called O(name) but exactly one
@@ -29,6 +35,13 @@ description:
   - Deleting a domain first deletes its Studio apps, then its spaces, then its user profiles, waiting for
     each, because AWS refuses to delete a domain that still has any. The home EFS volume is kept unless
     O(retain_home_efs=false).
+  - B(A domain that is Pending or Updating) is waited for (up to O(wait_timeout)) before it is changed; one
+    that is Deleting is waited for until it is gone (then O(state=present) creates it again). With
+    O(wait=false) the module never waits - with nothing to change it returns at once with the status; a
+    change is refused with a message naming the status, without any write call. Check mode never waits -
+    it returns at once with the status and what a real run would do (RV(actions)), and a warning.
+  - B(A domain that is Failed, Update_Failed or Delete_Failed) cannot be reconciled - O(state=present)
+    fails with AWS's FailureReason, without any write call; O(state=absent) deletes it.
   - Check mode and diff mode show exactly what would change (RV(actions)), without any write call.
 options:
   name:
@@ -102,6 +115,100 @@ options:
     description:
       - The KMS key that encrypts the domain's home EFS volume. Cannot be changed in place.
     type: str
+  domain_settings:
+    description:
+      - Domain-wide settings (CreateDomain DomainSettings, UpdateDomain DomainSettingsForUpdate). Only the
+        keys given are compared and changed.
+    type: dict
+    suboptions:
+      security_group_ids:
+        description:
+          - Security groups for communication between the domain's apps and its EFS volume and RStudio
+            (DomainSettings SecurityGroupIds, up to 3), compared as a set.
+        type: list
+        elements: str
+      execution_role_identity_config:
+        description:
+          - V(USER_PROFILE_NAME) - sessions of the execution role carry the user profile's name as their
+            source identity (for CloudTrail and IAM conditions); V(DISABLED) - they do not.
+        type: str
+        choices: [USER_PROFILE_NAME, DISABLED]
+      docker_settings:
+        description: Docker in the domain's apps (DockerSettings).
+        type: dict
+        suboptions:
+          enable_docker_access:
+            description: Whether apps may use Docker (EnableDockerAccess ENABLED or DISABLED).
+            type: bool
+          vpc_only_trusted_accounts:
+            description:
+              - For a V(VpcOnly) domain - the AWS account IDs (up to 20) whose images Docker may pull.
+            type: list
+            elements: str
+  default_space_settings:
+    description:
+      - Defaults for the domain's shared spaces (DefaultSpaceSettings). Only the keys given are compared and
+        changed.
+    type: dict
+    suboptions:
+      execution_role:
+        description: The spaces' execution role (ExecutionRole) - a role ARN or a role name.
+        type: str
+      security_group_ids:
+        description: Security groups of the spaces' apps (SecurityGroups, up to 5), compared as a set.
+        type: list
+        elements: str
+      jupyter_lab:
+        description: JupyterLab apps in spaces (JupyterLabAppSettings).
+        type: dict
+        suboptions:
+          default_resource_spec:
+            description: What a new JupyterLab app runs on (DefaultResourceSpec).
+            type: dict
+            suboptions: &resource_spec
+              instance_type:
+                description:
+                  - The app's instance type (InstanceType), one of botocore's AppInstanceType values, e.g.
+                    V(ml.t3.medium) or V(system).
+                type: str
+              sagemaker_image_arn:
+                description:
+                  - The SageMaker image the app runs (SageMakerImageArn),
+                    C(arn:aws:sagemaker:<region>:<account>:image/<name>).
+                type: str
+              lifecycle_config_arn:
+                description:
+                  - The lifecycle configuration run by default (LifecycleConfigArn),
+                    C(arn:aws:sagemaker:<region>:<account>:studio-lifecycle-config/<name>).
+                type: str
+          lifecycle_config_arns:
+            description: The Studio lifecycle configurations spaces may run (LifecycleConfigArns), as a set.
+            type: list
+            elements: str
+          idle_shutdown:
+            description:
+              - Whether JupyterLab apps in spaces shut down when idle (IdleSettings LifecycleManagement).
+            type: bool
+          idle_timeout_minutes:
+            description:
+              - Minutes of idleness before a JupyterLab app shuts down, 60 to 525600 (IdleTimeoutInMinutes).
+            type: int
+      jupyter_server:
+        description: Jupyter server apps in spaces (JupyterServerAppSettings).
+        type: dict
+        suboptions: &app
+          default_resource_spec:
+            description: What a new app runs on (DefaultResourceSpec).
+            type: dict
+            suboptions: *resource_spec
+          lifecycle_config_arns:
+            description: The Studio lifecycle configurations spaces may run (LifecycleConfigArns), as a set.
+            type: list
+            elements: str
+      kernel_gateway:
+        description: Kernel gateway apps in spaces (KernelGatewayAppSettings).
+        type: dict
+        suboptions: *app
   retain_home_efs:
     description:
       - With O(state=absent) - keep the home EFS volume (users' files) after the domain is deleted
@@ -143,8 +250,8 @@ attributes:
     support: full
     description: Shows the domain's settings and tags before and after.
 notes:
-  - Domain-level security groups (DomainSettings SecurityGroupIds, used by RStudio), default space settings,
-    custom images and lifecycle configurations of Studio apps are not managed.
+  - RStudio settings, custom images, code repositories and the users' default app settings other than
+    idle shutdown are not managed (they are kept as they are on an update).
 seealso:
   - module: sagelab.sagemaker.sagemaker_domain_info
   - module: sagelab.sagemaker.sagemaker_user_profile
@@ -183,6 +290,18 @@ EXAMPLES = r"""
     name: sagelab-studio
     execution_role: sagelab-sagemaker-execution
     adopt_existing: true
+
+- name: Ensure the domain's spaces run on ml.t3.large and sessions carry the user profile's name
+  sagelab.sagemaker.sagemaker_domain:
+    name: sagelab-studio
+    domain_settings:
+      execution_role_identity_config: USER_PROFILE_NAME
+      security_group_ids: [sg-0123456789abcdef0]
+    default_space_settings:
+      execution_role: sagelab-sagemaker-execution
+      jupyter_lab:
+        default_resource_spec:
+          instance_type: ml.t3.large
 
 - name: Delete the domain with its user profiles, and its home EFS volume
   sagelab.sagemaker.sagemaker_domain:
@@ -333,11 +452,13 @@ actions:
   elements: str
   sample: [DeleteUserProfile, DeleteUserProfile, DeleteDomain]
 changed_settings:
-  description: Names of the settings (options) that differed, including C(tags) and C(state).
+  description:
+    - Names of the settings (options) that differed, including C(tags) and C(state); keys of
+      O(domain_settings) and O(default_space_settings) by their path.
   returned: always
   type: list
   elements: str
-  sample: [subnet_ids, idle_timeout_minutes]
+  sample: [subnet_ids, idle_timeout_minutes, domain_settings.execution_role_identity_config]
 deleted:
   description: What a deletion removed first (or in check mode would remove) - apps, spaces, user profiles.
   returned: when O(state=absent) and the domain existed
@@ -354,6 +475,7 @@ diff:
 """
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _studio_settings as studio  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
     Resource,
@@ -373,6 +495,10 @@ DEFAULT_IDLE_MINUTES = 60
 IDLE_RANGE = (60, 525600)  # botocore: IdleTimeoutInMinutes min/max
 TRANSITIONAL = ("Pending", "Updating", "Deleting")
 FAILED = ("Failed", "Update_Failed", "Delete_Failed")
+# option -> its fields, the DescribeDomain/CreateDomain member, the UpdateDomain member
+GROUPS = (("domain_settings", studio.DOMAIN_SETTINGS), ("default_space_settings", studio.APP_SETTINGS))
+MEMBERS = {"domain_settings": ("DomainSettings", "DomainSettingsForUpdate"),
+           "default_space_settings": ("DefaultSpaceSettings", "DefaultSpaceSettings")}
 
 
 def validate(params):
@@ -409,6 +535,10 @@ def validate(params):
         return "idle_timeout_minutes: given with idle_shutdown: false; allowed: only with idle shutdown on"
     if params["wait_timeout"] < 0:
         return f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
+    for option, fields in GROUPS:
+        error = studio.validate(option, params[option], fields)
+        if error:
+            return error
     return rules.tags(params["tags"])
 
 
@@ -543,6 +673,7 @@ class Domain(Resource):
     def __init__(self, module, api):
         super().__init__(module, api)
         self.adopted = False
+        self.unsettled = None  # the transitional status check mode or wait: false went on from
 
     def act(self, operation, action, **params):
         self.actions.append(action)
@@ -609,27 +740,49 @@ class Domain(Resource):
     def ensure(self):
         summary = self.find()
         described = self.describe(summary["DomainId"]) if summary else None
-        if described is not None and described["Status"] in TRANSITIONAL:
-            if described["Status"] == "Deleting":
-                if self.params["state"] == "absent":
-                    self.wait_status(described["DomainId"], gone=True)
+        status = described["Status"] if described else None
+        absent = self.params["state"] == "absent"
+        if status in TRANSITIONAL and (self.module.check_mode or not self.params["wait"]):
+            # go on at once from the status it is in: check mode plans, wait: false refuses any change
+            self.unsettled = status
+            if self.module.check_mode:
+                self.module.warn(f"Domain {self.name} is {status}: check mode did not wait; a real run waits "
+                                 f"until it is {'gone' if status == 'Deleting' else 'InService'} first")
+            if status == "Deleting":
+                if absent:
                     return self.finish(settings_of(described), None, [], None)
-                # a domain of that name is going away: a new one is made once it is gone
-                self.wait_status(described["DomainId"], gone=True, needed=True)
+                self.refuse_unsettled("CreateDomain", described)
                 return self.create()
+        elif status == "Deleting":
+            if absent:
+                self.wait_status(described["DomainId"], gone=True)
+                return self.finish(settings_of(described), None, [], None)
+            # a domain of that name is going away: a new one is made once it is gone
+            self.wait_status(described["DomainId"], gone=True, needed=True)
+            return self.create()
+        elif status in TRANSITIONAL:
             described = self.wait_status(described["DomainId"], needed=True) or described
-        if described is not None and described["Status"] in FAILED and self.params["state"] == "present":
+        if described is not None and described["Status"] in FAILED and not absent:
             # nothing can be reconciled on a failed domain: say why it failed (delete it to start again)
             self.module.fail_json(msg=f"Domain {self.name} is {described['Status']}: "
                                   f"{described.get('FailureReason') or 'no reason given'}",
                                   actions=[], changed=False, domain=to_result(described))
-        if self.params["state"] == "absent":
+        if absent:
             if described is None:
                 return self.finish(None, None, [], None)
             return self.delete(described)
         if described is None:
             return self.create()
         return self.reconcile(described)
+
+    def refuse_unsettled(self, action, described):
+        """wait: false on a domain AWS does not change in its status: fail, naming it, before any call."""
+        if self.unsettled and not self.module.check_mode:
+            settled = "gone" if self.unsettled == "Deleting" else "InService"
+            self.module.fail_json(
+                msg=(f"Domain {self.name} is {self.unsettled}: AWS takes {action} only once it is {settled}; "
+                     "wait: false does not wait - run again later, or with wait: true"),
+                actions=[], changed=False, adopted=self.adopted, domain=to_result(described))
 
     # creation
 
@@ -674,6 +827,13 @@ class Domain(Resource):
             request["AppNetworkAccessType"] = wanted["app_network_access_type"]
         if wanted["kms_key_id"]:
             request["KmsKeyId"] = wanted["kms_key_id"]
+        groups = {}
+        for option, fields in GROUPS:
+            values = studio.given(params[option] or {}, fields)
+            if values:
+                member = studio.to_request(values, lambda role: resolve_role(self.api, role))
+                request[MEMBERS[option][0]] = member
+                groups[option] = studio.view(member, values)
         tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
         if tags:
             request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
@@ -681,7 +841,7 @@ class Domain(Resource):
         domain_id = created.get("DomainArn", "").rpartition("/")[2] or None
         if domain_id:
             self.wait_status(domain_id)
-        after = dict(wanted, tags=tags,
+        after = dict(wanted, tags=tags, **groups,
                      app_network_access_type=wanted["app_network_access_type"] or "PublicInternetOnly")
         return self.finish(None, after, ["state"], domain_id)
 
@@ -712,6 +872,21 @@ class Domain(Resource):
         if differs("execution_role", current["execution_role"], wanted["execution_role"]):
             wanted["execution_role"] = resolve_role(self.api, wanted["execution_role"])
         request, names = update_request(described, current, wanted)
+        groups_before, groups_after = {}, {}
+        for option, fields in GROUPS:
+            values = studio.given(params[option] or {}, fields)
+            if not values:
+                continue
+            stored = described.get(MEMBERS[option][0]) or {}
+            differing = studio.changed(stored, values)
+            if differing:
+                request[MEMBERS[option][1]] = studio.update(stored, values, differing,
+                                                            lambda role: resolve_role(self.api, role))
+                names.extend(studio.names(option, differing))
+            groups_before[option] = studio.view(stored, values)
+            groups_after[option] = studio.view(stored, values, after=differing)
+        if request or to_set or to_unset:
+            self.refuse_unsettled("UpdateDomain" if request else "tag changes", described)
         if request:
             self.act("update_domain", "UpdateDomain", DomainId=domain_id, **request)
             self.wait_status(domain_id)
@@ -723,13 +898,15 @@ class Domain(Resource):
             if not self.module.check_mode:
                 self.api.set_tags(described["DomainArn"], to_set, to_unset)
             names.append("tags")
-        before = dict(current, tags=current_tags)
-        after = dict(merged_settings(current, wanted), tags=tags_after(current_tags, to_set, to_unset))
+        before = dict(current, tags=current_tags, **groups_before)
+        after = dict(merged_settings(current, wanted), tags=tags_after(current_tags, to_set, to_unset),
+                     **groups_after)
         return self.finish(before, after, names, domain_id, described=described)
 
     # deletion
 
     def delete(self, described):
+        self.refuse_unsettled("DeleteDomain", described)
         domain_id = described["DomainId"]
         before = dict(settings_of(described), tags=self.api.tags(described["DomainArn"]))
         deleted = {"apps": [], "spaces": [], "user_profiles": []}
@@ -808,6 +985,8 @@ def main():
             idle_shutdown=dict(type="bool"),
             idle_timeout_minutes=dict(type="int"),
             kms_key_id=dict(type="str", no_log=False),
+            domain_settings=studio.domain_settings_spec(),
+            default_space_settings=studio.app_settings_spec(),
             retain_home_efs=dict(type="bool", default=True),
             adopt_existing=dict(type="bool", default=False),
             tags=dict(type="dict", aliases=["resource_tags"]),

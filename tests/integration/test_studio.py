@@ -34,6 +34,9 @@ PROFILE_INFO = "sagelab.sagemaker.sagemaker_user_profile_info"
 TAGS = {"Owner": "alice", "Project": "sagelab", "CostCenter": "cc-4711", "ManagedBy": "sagelab"}
 ROLE = "sagelab-studio-execution"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"
+LCC = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:studio-lifecycle-config/sagelab-setup"
+LCC_2 = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:studio-lifecycle-config/sagelab-extra"
+IMAGE = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:image/sagelab-image"
 
 
 def client(box: Sandbox, service: str, region: str = REGION) -> Any:
@@ -235,6 +238,73 @@ def test_modules_wait_for_studio_transitions_unless_told_not_to(aws, tmp_path):
     assert gone["actions"] == ["DeleteDomain"] and name not in aws.domains(), gone
 
 
+def test_domain_and_default_space_settings_idempotence_one_member_update_and_no_drift(aws, tmp_path):
+    """Issue 18 item 6: domain_settings and default_space_settings at creation, no change on a second run,
+    one key changed sends only its member (DomainSettingsForUpdate / DefaultSpaceSettings), a key left out
+    is never drift, check mode writes nothing."""
+    name = unique("studio")
+    space = {"execution_role": ROLE, "security_group_ids": ["sg-0aaa"],
+             "jupyter_lab": {"default_resource_spec": {"instance_type": "ml.t3.medium"},
+                             "lifecycle_config_arns": [LCC]},
+             "kernel_gateway": {"default_resource_spec": {"instance_type": "ml.t3.medium"}}}
+    settings = {"security_group_ids": ["sg-0ddd"], "execution_role_identity_config": "DISABLED",
+                "docker_settings": {"enable_docker_access": False}}
+    args = {"name": name, "execution_role": ROLE, "tags": TAGS, "domain_settings": settings,
+            "default_space_settings": space}
+    try:
+        with aws.recording() as calls:
+            created, again = aws.play([(DOMAIN, args), (DOMAIN, args)], tmp_path)
+        assert writes(calls) == ["CreateDomain"], calls
+        sent = body(next(r for r in aws.recorded() if operation(r) == "CreateDomain"))
+        assert sent["DomainSettings"] == {"SecurityGroupIds": ["sg-0ddd"],
+                                          "ExecutionRoleIdentityConfig": "DISABLED",
+                                          "DockerSettings": {"EnableDockerAccess": "DISABLED"}}, sent
+        assert sent["DefaultSpaceSettings"] == {
+            "ExecutionRole": ROLE_ARN, "SecurityGroups": ["sg-0aaa"],
+            "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"},
+                                      "LifecycleConfigArns": [LCC]},
+            "KernelGatewayAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}}}, sent
+        assert created["changed"] is True and again["changed"] is False and again["actions"] == [], again
+
+        change = {**args,
+                  "domain_settings": {**settings, "execution_role_identity_config": "USER_PROFILE_NAME"},
+                  "default_space_settings": {**space, "jupyter_lab": {
+                      **space["jupyter_lab"], "default_resource_spec": {"instance_type": "ml.t3.large"}}}}
+        fewer = {"name": name, "domain_settings": {"docker_settings": {"enable_docker_access": False}},
+                 "default_space_settings": {"kernel_gateway": {"default_resource_spec": {
+                     "instance_type": "ml.t3.medium"}}}}
+        with aws.recording() as calls:
+            checked, changed, same, left_out = aws.play([
+                (DOMAIN, change, {"check_mode": True, "diff": True}), (DOMAIN, change, {"diff": True}),
+                (DOMAIN, change), (DOMAIN, fewer)], tmp_path)
+        assert writes(calls) == ["UpdateDomain"], calls  # check mode, the same again and fewer keys: none
+        keys = ["domain_settings.execution_role_identity_config",
+                "default_space_settings.jupyter_lab.default_resource_spec.instance_type"]
+        for result in (checked, changed):
+            assert result["actions"] == ["UpdateDomain"] and result["changed_settings"] == keys, result
+            diff = result["diff"]
+            assert diff["before"]["domain_settings"]["execution_role_identity_config"] == "DISABLED"
+            assert diff["after"]["domain_settings"]["execution_role_identity_config"] == "USER_PROFILE_NAME"
+            assert diff["after"]["default_space_settings"]["jupyter_lab"]["default_resource_spec"] == \
+                {"instance_type": "ml.t3.large"}
+        update = body(next(r for r in aws.recorded() if operation(r) == "UpdateDomain"))
+        assert sorted(update) == ["DefaultSpaceSettings", "DomainId", "DomainSettingsForUpdate"], update
+        assert update["DomainSettingsForUpdate"] == {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"}
+        assert update["DefaultSpaceSettings"] == {"JupyterLabAppSettings": {
+            "DefaultResourceSpec": {"InstanceType": "ml.t3.large"}, "LifecycleConfigArns": [LCC]}}, update
+        assert same["changed"] is False and left_out["changed"] is False, (same, left_out)
+        described = aws.domain(f"d-{name}")
+        assert described["DomainSettings"]["DockerSettings"] == {"EnableDockerAccess": "DISABLED"}
+        assert described["DomainSettings"]["SecurityGroupIds"] == ["sg-0ddd"]
+        assert described["DefaultSpaceSettings"]["KernelGatewayAppSettings"] == \
+            sent["DefaultSpaceSettings"]["KernelGatewayAppSettings"]  # a member not sent: kept
+        assert described["DefaultSpaceSettings"]["JupyterLabAppSettings"]["DefaultResourceSpec"] == \
+            {"InstanceType": "ml.t3.large"}
+    finally:
+        if name in aws.domains():
+            aws.sm.delete_domain(DomainId=f"d-{name}")
+
+
 def test_settings_fixed_at_creation_are_refused_with_their_names(aws, domain):
     with aws.recording() as calls:
         refused = aws.module(DOMAIN, {"name": domain["domain_name"], "auth_mode": "SSO",
@@ -373,9 +443,6 @@ def test_user_profile_create_idempotence_check_mode_update_url_and_delete(aws, d
     assert gone["changed"] is False and aws.profiles(domain["domain_id"]) == []
 
 
-LCC = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:studio-lifecycle-config/sagelab-setup"
-LCC_2 = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:studio-lifecycle-config/sagelab-extra"
-IMAGE = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:image/sagelab-image"
 USER_SETTINGS = {
     "security_group_ids": ["sg-0bbb", "sg-0aaa"],
     "jupyter_lab": {"default_resource_spec": {"instance_type": "ml.t3.medium", "lifecycle_config_arn": LCC},
@@ -469,6 +536,14 @@ BAD_INPUT = [
     (DOMAIN, {"name": "ok", "subnet_ids": []}, "subnet_ids: 0 subnets given; allowed: 1 to 16"),
     (DOMAIN, {"name": "ok", "auth_mode": "LDAP"}, "value of auth_mode must be one of"),
     (DOMAIN, {"name": "ok", "tags": {"aws:x": "1"}}, "reserved by AWS"),
+    (DOMAIN, {"name": "ok", "domain_settings": {"security_group_ids": ["sg-1", "sg-2", "sg-3", "sg-4"]}},
+     "domain_settings.security_group_ids: 4 given; allowed: at most 3"),
+    (DOMAIN, {"name": "ok", "domain_settings": {"execution_role_identity_config": "ON"}},
+     "value of execution_role_identity_config must be one of"),
+    (DOMAIN, {"name": "ok", "default_space_settings": {
+        "kernel_gateway": {"default_resource_spec": {"instance_type": "ml.x9.huge"}}}},
+     "default_space_settings.kernel_gateway.default_resource_spec.instance_type: 'ml.x9.huge' is not "
+     "allowed"),
     (PROFILE, {"name": "alice"}, "one of the following is required: domain_id, domain_name"),
     (PROFILE, {"name": "alice", "domain_id": "D-UPPER"}, "domain_id: 'D-UPPER' is not allowed"),
     (PROFILE, {"name": "alice", "domain_id": "d-x", "presigned_url_expires_seconds": 600},
