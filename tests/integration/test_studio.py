@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import operation, play, recorded_requests, run_playbook, unique, writes
+from tests.conftest import _start_sandbox, operation, play, recorded_requests, run_playbook, unique, writes
 from tests.integration.test_notebook_instance import Sandbox
 from tests.unit.test_sandbox import call_api
 
@@ -303,6 +306,126 @@ def test_domain_and_default_space_settings_idempotence_one_member_update_and_no_
     finally:
         if name in aws.domains():
             aws.sm.delete_domain(DomainId=f"d-{name}")
+
+
+SLOW_SECONDS = 120  # the issue's Pending lasted 20 s; anything far longer than a module run will do
+
+
+@pytest.fixture(scope="module")
+def slow(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Studio:
+    """A sandbox of its own in which Studio domains and user profiles stay Pending, Updating and Deleting
+    for SLOW_SECONDS (the server reads $SAGELAB_SANDBOX_TRANSITION_SECONDS when it starts)."""
+    from sagelab.sandbox import TRANSITION_ENV
+
+    old = os.environ.get(TRANSITION_ENV)
+    os.environ[TRANSITION_ENV] = str(SLOW_SECONDS)
+    try:
+        box = _start_sandbox(tmp_path_factory, request)
+    finally:
+        if old is None:
+            os.environ.pop(TRANSITION_ENV, None)
+        else:
+            os.environ[TRANSITION_ENV] = old
+    return Studio(box.endpoint_url, box.env)
+
+
+def timed_play(tasks: list[tuple], folder: Any, env: dict) -> tuple[list[dict], list[float]]:
+    """play(), with each task's own duration (s) from Ansible's json callback, without Ansible's start-up."""
+    playbook = folder / f"{uuid.uuid4().hex}.yml"
+    playbook.write_text(json.dumps([{
+        "name": "Tasks", "hosts": "localhost", "connection": "local", "gather_facts": False,
+        "tasks": [{"name": f"Task {i}", task[0]: task[1], "ignore_errors": True, **(task[2] if len(task) > 2
+                                                                                    else {})}
+                  for i, task in enumerate(tasks)]}]))
+    run = run_playbook(str(playbook), env=env)
+    done = run.data["plays"][0]["tasks"]
+    assert len(done) == len(tasks), run.stdout[-3000:] + run.stderr[-3000:]
+    seconds = [(datetime.fromisoformat(t["task"]["duration"]["end"])
+                - datetime.fromisoformat(t["task"]["duration"]["start"])).total_seconds() for t in done]
+    return [t["hosts"]["localhost"] for t in done], seconds
+
+
+def test_check_mode_and_wait_false_return_at_once_on_pending_studio_resources(aws, slow, domain, tmp_path):
+    """Issue 18 item 3 for Studio: with a Pending domain and profile (and a Deleting profile) whose
+    transitions last 120 s, check mode plans at once from the status (with a warning), wait: false returns
+    at once when there is nothing to do and refuses a change naming the status - no write call. A Failed
+    profile fails with its reason; state: absent deletes it."""
+    name = unique("studio")
+    vpc, subnets = default_network(slow)
+    slow.sm.create_domain(DomainName=name, AuthMode="IAM", VpcId=vpc, SubnetIds=subnets,
+                          DefaultUserSettings={"ExecutionRole": ROLE_ARN})
+    domain_id = f"d-{name}"
+    for user in ("alice", "bob"):
+        slow.sm.create_user_profile(DomainId=domain_id, UserProfileName=user)
+    slow.sm.delete_user_profile(DomainId=domain_id, UserProfileName="bob")  # Deleting for 120 s
+    to_90 = {"idle_timeout_minutes": 90}
+    groups = {"security_group_ids": ["sg-0eee"]}
+    alice = {"name": "alice", "domain_id": domain_id}
+    alice_90 = {**alice, "user_settings": {"jupyter_lab": to_90}}
+    bob = {"name": "bob", "domain_id": domain_id}
+    check = {"check_mode": True}
+    # the same work on settled resources (the session sandbox): what a run that waits for nothing takes
+    settled = {"endpoint_url": aws.url}
+    tasks = [
+        (DOMAIN, {"name": domain["domain_name"], **groups, **settled}, check),
+        (PROFILE, {"name": "alice", "domain_id": domain["domain_id"], **settled}, check),
+        (DOMAIN, {"name": name, **groups}, check),
+        (DOMAIN, {"name": name, "wait": False}),
+        (DOMAIN, {"name": name, **groups, "wait": False}),
+        (PROFILE, alice_90, check),
+        (PROFILE, {**alice, "wait": False}),
+        (PROFILE, {**alice_90, "wait": False}),
+        (PROFILE, {**alice, "state": "absent", "wait": False}),
+        (PROFILE, bob, check),
+        (PROFILE, {**bob, "state": "absent", "wait": False}),
+        (PROFILE, {**bob, "wait": False}),
+    ]
+    with slow.recording() as calls:
+        results, seconds = timed_play(tasks, tmp_path, slow.env)
+    print("task seconds:", ", ".join(f"{s:.2f}" for s in seconds))
+    assert [c for c in writes(calls) if "/moto-api/" not in c] == [], calls
+    assert slow.domain(domain_id)["Status"] == "Pending"
+    baseline = max(seconds[:2])
+    for index, took in enumerate(seconds[2:], 2):
+        assert took < baseline + 2, (index, took, baseline)  # far from the 120 s the transitions last
+    (_unused, _unused, d_check, d_same, d_change, p_check, p_same, p_change, p_delete, b_check, b_gone,
+     b_create) = results
+
+    assert d_check["changed"] is True and d_check["actions"] == ["UpdateDomain"], d_check
+    assert d_check["domain"]["status"] == "Pending"
+    assert any(f"Domain {name} is Pending: check mode did not wait" in w for w in d_check["warnings"])
+    assert d_same["changed"] is False and not d_same.get("failed"), d_same
+    assert d_same["domain"]["status"] == "Pending"
+    assert d_change["failed"] is True and d_change["msg"] == (
+        f"Domain {name} is Pending: AWS takes UpdateDomain only once it is InService; wait: false does not "
+        "wait - run again later, or with wait: true"), d_change
+
+    assert p_check["actions"] == ["UpdateUserProfile"] and p_check["user_profile"]["status"] == "Pending"
+    assert p_check["changed_settings"] == ["user_settings.jupyter_lab.idle_timeout_minutes"], p_check
+    assert any("User profile alice is Pending: check mode did not wait" in w for w in p_check["warnings"])
+    assert p_same["changed"] is False and p_same["user_profile"]["status"] == "Pending", p_same
+    for refused, action in ((p_change, "UpdateUserProfile"), (p_delete, "DeleteUserProfile")):
+        assert refused["failed"] is True and refused["actions"] == [], refused
+        assert refused["msg"].startswith(f"User profile alice is Pending: AWS takes {action} only once it is "
+                                         "InService"), refused["msg"]
+
+    assert b_check["actions"] == ["CreateUserProfile"], b_check  # once bob is gone
+    assert any("User profile bob is Deleting" in w and "gone" in w for w in b_check["warnings"]), b_check
+    assert b_gone["changed"] is False and not b_gone.get("failed"), b_gone  # it is going already
+    assert b_create["failed"] is True and b_create["msg"].startswith(
+        "User profile bob is Deleting: AWS takes CreateUserProfile only once it is gone"), b_create
+
+    # Failed: nothing can be changed on it; state: absent deletes it
+    status, _unused = call_api(slow.url, "/sagelab-sandbox/fail-user-profile",
+                               {"domain_id": domain_id, "name": "alice", "reason": "EFS mount failed"})
+    assert status == 200
+    with slow.recording() as calls:
+        failed, deleted = slow.play([(PROFILE, alice_90), (PROFILE, {**alice, "state": "absent",
+                                                                     "wait": False})], tmp_path)
+    assert writes(calls) == ["DeleteUserProfile"], calls
+    assert failed["failed"] is True and failed["msg"].startswith(
+        "User profile alice is Failed: EFS mount failed; nothing can be changed on it"), failed
+    assert deleted["actions"] == ["DeleteUserProfile"] and not deleted.get("failed"), deleted
 
 
 def test_settings_fixed_at_creation_are_refused_with_their_names(aws, domain):
