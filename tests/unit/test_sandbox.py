@@ -830,3 +830,37 @@ def test_running_serves_in_process():
                           check=False)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == ["r"]
+
+
+def test_studio_updates_replace_the_members_they_send_and_keep_the_others(sm):
+    """UpdateUserProfile / UpdateDomain: a UserSettings (DefaultSpaceSettings, DomainSettingsForUpdate)
+    member sent replaces the stored one whole; a member left out keeps its value (src/sagelab/sandbox/
+    sagemaker.py _merged cites the API reference). The Studio modules rely on it: they send a member whole."""
+    lcc = "arn:aws:sagemaker:eu-west-1:123456789012:studio-lifecycle-config/setup"
+    domain_id = create_domain(sm)
+    profile = {"DomainId": domain_id, "UserProfileName": "alice"}
+    sm.create_user_profile(**profile, UserSettings={
+        "SecurityGroups": ["sg-1"],
+        "JupyterLabAppSettings": {"LifecycleConfigArns": [lcc],
+                                  "DefaultResourceSpec": {"InstanceType": "ml.t3.medium"}}})
+    until(lambda: status_or_gone(sm.describe_user_profile, **profile), "InService")
+    sm.update_user_profile(**profile, UserSettings={
+        "JupyterLabAppSettings": {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}})
+    settings = sm.describe_user_profile(**profile)["UserSettings"]
+    assert settings["SecurityGroups"] == ["sg-1"]  # not sent: kept
+    assert settings["JupyterLabAppSettings"] == {"DefaultResourceSpec": {"InstanceType": "ml.m5.large"}}
+
+    until(lambda: status_or_gone(sm.describe_domain, DomainId=domain_id), "InService")
+    sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate={"ExecutionRoleIdentityConfig": "DISABLED"},
+                     DefaultSpaceSettings={"SecurityGroups": ["sg-2"]})
+    until(lambda: status_or_gone(sm.describe_domain, DomainId=domain_id), "InService")
+    sm.update_domain(DomainId=domain_id, DomainSettingsForUpdate={"SecurityGroupIds": ["sg-3"]},
+                     DefaultSpaceSettings={"ExecutionRole": ROLE})
+    described = sm.describe_domain(DomainId=domain_id)
+    assert described["DomainSettings"] == {"ExecutionRoleIdentityConfig": "DISABLED",
+                                           "SecurityGroupIds": ["sg-3"]}
+    assert described["DefaultSpaceSettings"] == {"SecurityGroups": ["sg-2"], "ExecutionRole": ROLE}
+    assert described["DefaultUserSettings"] == {"ExecutionRole": ROLE}
+    sm.delete_user_profile(**profile)
+    until(lambda: status_or_gone(sm.describe_user_profile, **profile), "gone (ResourceNotFound)")
+    sm.delete_domain(DomainId=domain_id)

@@ -165,7 +165,13 @@ def _list_filters(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def _merged(current: dict[str, Any] | None, update: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Update calls replace the top-level settings they name and keep the others."""
+    """Update calls replace the top-level settings they name, each whole, and keep the others - as AWS
+    applies UpdateUserProfile UserSettings and UpdateDomain DefaultUserSettings / DefaultSpaceSettings /
+    DomainSettingsForUpdate: a member left out keeps its value, a member sent is the new value
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateUserProfile.html,
+    https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_UpdateDomain.html; the developer guide's
+    idle shutdown and default lifecycle configuration examples send one app's settings alone). The modules
+    send each member they change whole (plugins/module_utils/_studio_settings.py)."""
     if update is None:
         return current
     return {**(current or {}), **update}
