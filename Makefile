@@ -1,9 +1,11 @@
 # The two commands the README starts with. Each is one script; the scripts install what they need.
-.PHONY: up test test-fleet lint molecule bench
+.PHONY: up test test-unit test-fleet lint molecule bench
 up:
 	scripts/up
 test:
 	scripts/test
+test-unit:
+	scripts/test unit
 test-fleet:
 	scripts/test fleet
 lint:

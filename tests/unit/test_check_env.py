@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import subprocess
 
+import pytest
+
 from tests.conftest import BIN, REPO
+
+pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
 
 SCRIPT = REPO / "roles" / "validate" / "files" / "sagelab_check_env.py"
 

@@ -43,6 +43,7 @@ def run_echo(capsys, tmp_path: Path, *args: str) -> tuple[int, dict]:
 
 # --- command line ------------------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_help_lists_commands_and_hides_test_options():
     proc = subprocess.run([str(SAGELAB), "--help"], capture_output=True, text=True, check=True)
     for command in ("workstation", "validate", "up"):
@@ -89,6 +90,7 @@ def test_a_bad_region_is_refused_before_anything_runs(argv, capsys):
     assert "--region: " in capsys.readouterr().err
 
 
+@pytest.mark.subprocess
 def test_the_aws_commands_parse():
     parser = build_parser()
     args = parser.parse_args(["down", "--check", "--delete-data", "--profile", "admin",
@@ -116,6 +118,7 @@ def test_sagemaker_names_for_the_local_user():
     assert people["notebook_instance_presigned_url"] is False  # a URL would land in the runner's artifacts
 
 
+@pytest.mark.subprocess
 def test_usage_error_exit_code_of_the_installed_script():
     proc = subprocess.run([str(SAGELAB), "workstation", "--sdk", "9"], capture_output=True, text=True,
                           check=False)
@@ -128,6 +131,7 @@ def test_usage_error_exit_code_of_the_installed_script():
     ("sagelab workstation --sk", {"--skip-tags"}, {"--sdk"}),
     ("sagelab notebook s", {"start", "stop"}, {"up"}),
 ])
+@pytest.mark.subprocess
 def test_shell_completion(tmp_path, line, expected, unexpected):
     """argcomplete's protocol, as bash's `complete -F` drives the installed script."""
     out = tmp_path / "completions"
@@ -154,6 +158,7 @@ def test_ansible_options_are_spelled_as_ansible_playbook_takes_them(tmp_path):
 
 # --- runs --------------------------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_successful_run_json_document(capsys):
     code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY)
     assert code == 0
@@ -174,6 +179,7 @@ def test_successful_run_json_document(capsys):
     assert not (REPO / ".sagelab" / "env" / "extravars").exists()  # suppress_env_files
 
 
+@pytest.mark.subprocess
 def test_failed_task_exits_2_with_redacted_message(capsys):
     code, doc = run_json(capsys, "--playbook", playbook("failing"), "-i", INVENTORY)
     assert code == 2
@@ -185,6 +191,7 @@ def test_failed_task_exits_2_with_redacted_message(capsys):
     assert msg.startswith("broken on purpose") and FAKE_SECRET not in msg and MASK in msg
 
 
+@pytest.mark.subprocess
 def test_failed_validation_check_exits_2_and_is_listed(capsys):
     code = main(["validate", "--playbook", playbook("failed_check"), "-i", INVENTORY])
     out = capsys.readouterr().out
@@ -194,6 +201,7 @@ def test_failed_validation_check_exits_2_and_is_listed(capsys):
     assert "executed: no" in out
 
 
+@pytest.mark.subprocess
 def test_unreachable_host_exits_2(capsys):
     code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", "unreachable.invalid,",
                          "-e", "ansible_connection=ssh ansible_ssh_timeout=2")
@@ -201,6 +209,7 @@ def test_unreachable_host_exits_2(capsys):
     assert doc["hosts"]["unreachable.invalid"]["unreachable"] is True
 
 
+@pytest.mark.subprocess
 def test_text_mode_without_tty_prints_task_starts_and_table(capsys):
     code = main(["workstation", "--playbook", playbook("changed"), "-i", INVENTORY])
     captured = capsys.readouterr()
@@ -210,6 +219,7 @@ def test_text_mode_without_tty_prints_task_starts_and_table(capsys):
     assert "status successful (rc 0)" in captured.out
 
 
+@pytest.mark.subprocess
 def test_sigterm_stops_the_playbook_reports_what_changed_and_exits_143():
     """SIGTERM (as Ctrl-C's SIGINT, tests/integration/test_interrupt.py) reaches ansible-playbook, which stops
     at once, not when its long task ends; the summary keeps the change made before."""
@@ -230,11 +240,13 @@ def test_sigterm_stops_the_playbook_reports_what_changed_and_exits_143():
     assert "status interrupted" in text, text
 
 
+@pytest.mark.subprocess
 def test_verbose_shows_ansible_output(capsys):
     assert main(["workstation", "-v", "--playbook", playbook("changed"), "-i", INVENTORY]) == 0
     assert "PLAY RECAP" in capsys.readouterr().err
 
 
+@pytest.mark.subprocess
 def test_up_runs_on_the_local_inventory(capsys):
     code, doc = run_json(capsys, "--playbook", playbook("changed"), command="up")
     assert code == 0
@@ -243,6 +255,7 @@ def test_up_runs_on_the_local_inventory(capsys):
 
 # --- options reach Ansible ---------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_extra_vars_pass_through(capsys, tmp_path, monkeypatch):
     (tmp_path / "vars.yml").write_text("from_file: hello\n")
     monkeypatch.chdir(tmp_path)  # @file is relative to where sagelab runs, not to the project
@@ -261,6 +274,7 @@ def test_extra_vars_pass_through(capsys, tmp_path, monkeypatch):
     assert echoed["check_mode"] is False and echoed["diff_mode"] is False
 
 
+@pytest.mark.subprocess
 def test_full_turns_the_fast_path_off(capsys, tmp_path):
     code, echoed = run_echo(capsys, tmp_path, "--full")
     assert code == 0
@@ -270,12 +284,14 @@ def test_full_turns_the_fast_path_off(capsys, tmp_path):
     assert echoed["sagelab_fast_path"] is None  # the playbook's default (on)
 
 
+@pytest.mark.subprocess
 def test_yaml_extra_vars_string(capsys, tmp_path):
     code, echoed = run_echo(capsys, tmp_path, "-e", "{nested: {x: yes}}")
     assert code == 0
     assert echoed["nested"] == {"x": True}
 
 
+@pytest.mark.subprocess
 def test_check_and_diff_reach_ansible(capsys, tmp_path):
     code, echoed = run_echo(capsys, tmp_path, "--check", "--diff")
     assert code == 0
@@ -290,6 +306,7 @@ def run_tagged(capsys, tmp_path: Path, *args: str) -> tuple[int, list[str]]:
     return code, echo_file.read_text().split("\n")[:-1] if echo_file.exists() else []
 
 
+@pytest.mark.subprocess
 def test_tags_skip_tags_and_passthrough_reach_ansible(capsys, tmp_path):
     assert run_tagged(capsys, tmp_path) == (0, ["one ", "two"])
     assert run_tagged(capsys, tmp_path, "--tags", "two") == (0, ["two"])
@@ -300,6 +317,7 @@ def test_tags_skip_tags_and_passthrough_reach_ansible(capsys, tmp_path):
     assert code == 1  # ansible-playbook refused it: nothing ran
 
 
+@pytest.mark.subprocess
 def test_list_hosts_prints_ansibles_listing_and_runs_nothing(capsys, tmp_path):
     echo_file = tmp_path / "ran.txt"
     code = main(["workstation", "--playbook", playbook("tagged"), "-i", INVENTORY, "-e",
@@ -311,6 +329,7 @@ def test_list_hosts_prints_ansibles_listing_and_runs_nothing(capsys, tmp_path):
     assert not echo_file.exists()
 
 
+@pytest.mark.subprocess
 def test_asked_passwords_answer_ansibles_prompts_and_stay_out_of_artifacts(capsys, tmp_path, monkeypatch):
     """-K and -J: the CLI asks once; ansible-runner answers ansible-playbook's prompts (the vault password
     decrypts a vars file, so a wrong answer fails the run)."""
@@ -348,6 +367,7 @@ def test_a_missing_vars_file_is_refused_before_ansible_runs(capsys, tmp_path):
 
 # --- the user's -e ------------------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_the_users_extra_vars_win_over_the_clis_own(tmp_path):
     """The CLI's own vars (the local user as data scientist, the notebook's name, the AWS target) go first
     on ansible-playbook's command line: a later -e wins, so what the user says wins."""
@@ -363,6 +383,7 @@ def test_the_users_extra_vars_win_over_the_clis_own(tmp_path):
     assert Path(echoed["validate_report_dir"]) == result.report_dir  # where the CLI reads its reports
 
 
+@pytest.mark.subprocess
 def test_an_extra_var_that_contradicts_an_option_is_refused(capsys, tmp_path):
     echo_file = tmp_path / "echo.json"
     code = main(["workstation", "--playbook", playbook("echo_vars"), "-i", INVENTORY, "--route", "venv",
@@ -394,6 +415,7 @@ def test_the_aws_commands_refuse_a_contradicting_extra_var_before_any_aws_call(a
     assert "AWS side:" not in err  # refused before a target was chosen or a sandbox started
 
 
+@pytest.mark.subprocess
 def test_a_misspelled_variable_is_warned_about_with_the_closest_known_one(capsys, tmp_path):
     code = main(["workstation", "--playbook", playbook("changed"), "-i", INVENTORY,
                  "-e", "notebook_instance_tpye=ml.t3.large"])
@@ -456,6 +478,7 @@ def test_redact_keeps_digests_and_paths():
     assert redact(text) == text
 
 
+@pytest.mark.subprocess
 def test_no_secret_from_the_environment_lands_in_artifacts(capsys, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
     code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY)
@@ -470,6 +493,7 @@ def test_no_secret_from_the_environment_lands_in_artifacts(capsys, monkeypatch):
 
 # --- fleet report files ------------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_report_files_show_every_host_and_check(capsys, tmp_path):
     """Two hosts pass, one fails a check, one cannot be reached: all four are in both files."""
     inventory = tmp_path / "fleet.yml"
@@ -498,6 +522,7 @@ def test_report_files_show_every_host_and_check(capsys, tmp_path):
         "ws-a", "ws-b", "ws-gone"}
 
 
+@pytest.mark.subprocess
 def test_report_files_name_the_failed_check(capsys, tmp_path):
     assert main(["validate", "--playbook", playbook("failed_check"), "-i", INVENTORY,
                  "--report", str(tmp_path)]) == 2
@@ -519,6 +544,7 @@ def test_a_missing_inventory_is_refused_before_ansible_runs(command, capsys):
     assert set((REPO / ".sagelab" / "artifacts").glob("*")) == before
 
 
+@pytest.mark.subprocess
 def test_limit_matching_no_host_is_an_error_that_says_so(capsys):
     code, doc = run_json(capsys, "--playbook", playbook("changed"), "-i", INVENTORY, "--limit", "nohost",
                          command="validate")
@@ -529,6 +555,7 @@ def test_limit_matching_no_host_is_an_error_that_says_so(capsys):
 
 
 @pytest.mark.parametrize("command", ["validate", "workstation"])
+@pytest.mark.subprocess
 def test_an_inventory_without_workstations_is_an_error_not_a_success(command, capsys, tmp_path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("databases:\n  hosts:\n    db-1:\n")
@@ -540,6 +567,7 @@ def test_an_inventory_without_workstations_is_an_error_not_a_success(command, ca
     assert f"status failed: {message}" in captured.out and "successful" not in captured.out
 
 
+@pytest.mark.subprocess
 def test_an_unreadable_inventory_is_an_error_that_says_so(capsys, tmp_path):
     inventory = tmp_path / "hosts.yml"
     inventory.write_text("workstations: [unclosed\n")
@@ -567,6 +595,7 @@ def test_the_local_jupyterlab_is_the_stamped_environments(tmp_path):
     assert local_jupyterlab(tmp_path) == "/srv/envs/conda-sagemaker/bin/jupyter lab"
 
 
+@pytest.mark.subprocess
 def test_state_goes_to_the_project_dir_or_the_user_state_dir(tmp_path, monkeypatch, capsys):
     """Installed from the wheel, state goes to $XDG_STATE_HOME/sagelab; from a clone, to the clone's
     .sagelab/; --project-dir (or $SAGELAB_PROJECT_DIR) wins. The collection itself is only read."""

@@ -27,6 +27,7 @@ def test_a_checkout_is_read_from_galaxy_yml():
     assert collection_version(str(REPO / "playbooks" / "..")) == VERSION
 
 
+@pytest.mark.subprocess
 def test_an_installed_collection_is_read_from_the_manifest_the_build_writes(tmp_path):
     build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path",
                             str(tmp_path), str(REPO)], capture_output=True, text=True, cwd=tmp_path,
@@ -60,6 +61,7 @@ def test_a_folder_without_a_version_is_refused_naming_it(tmp_path, files, messag
         collection_version(str(tmp_path))
 
 
+@pytest.mark.subprocess
 def test_lab_image_reads_the_version_through_the_filter(tmp_path):
     """The playbook no longer reads playbook_dir/../galaxy.yml itself (absent in an installed
     collection); the filter runs in a real ansible-playbook run from a folder holding only MANIFEST.json."""

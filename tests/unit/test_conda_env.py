@@ -13,6 +13,8 @@ import yaml
 from tests.conda_channel import conda_channel  # noqa: F401  # pylint: disable=unused-import
 from tests.conftest import BIN, ansible_module, run_playbook
 
+pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
+
 MODULE = "sagelab.sagemaker.conda_env"
 SPECS = ["python", "six"]
 

@@ -19,6 +19,7 @@ def ansible_doc(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("module", MODULES)
+@pytest.mark.subprocess
 def test_module_renders_with_ansible_doc(module):
     proc = ansible_doc(f"sagelab.sagemaker.{module}")
     assert proc.returncode == 0, proc.stderr
@@ -28,6 +29,7 @@ def test_module_renders_with_ansible_doc(module):
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.subprocess
 def test_role_variables_are_documented_and_typed(role):
     root = REPO / "roles" / role
     defaults = yaml.safe_load((root / "defaults" / "main.yml").read_text()) or {}

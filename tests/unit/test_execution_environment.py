@@ -9,6 +9,7 @@ from __future__ import annotations
 import subprocess
 import tarfile
 
+import pytest
 import yaml
 
 from tests.conftest import BIN, REPO
@@ -33,6 +34,7 @@ def test_collections_match_galaxy_and_requirements():
         assert f'"{ee["dependencies"][dep]["package_pip"]}"' in pins
 
 
+@pytest.mark.subprocess
 def test_builder_creates_a_context_with_the_collection_and_its_dependencies(tmp_path):
     galaxy = yaml.safe_load((REPO / "galaxy.yml").read_text())
     out = tmp_path / "build" / "ee"

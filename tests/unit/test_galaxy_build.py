@@ -51,6 +51,7 @@ def tarball(tmp_path_factory):
     return names, manifest
 
 
+@pytest.mark.subprocess
 def test_tarball_holds_collection_content_only(tarball):
     names, _unused = tarball
     assert {"LICENSE", "README.md", "CHANGELOG.md", "meta/runtime.yml",
@@ -66,6 +67,7 @@ def test_tarball_holds_collection_content_only(tarball):
     assert not [n for n in names if n.endswith(".pyc")]
 
 
+@pytest.mark.subprocess
 def test_license_is_apache_2_everywhere(tarball):
     _unused, manifest = tarball
     text = (REPO / "LICENSE").read_text()
@@ -76,6 +78,7 @@ def test_license_is_apache_2_everywhere(tarball):
     assert pyproject["project"]["license"] == "Apache-2.0"
 
 
+@pytest.mark.subprocess
 def test_dependencies_cover_what_the_content_uses_with_requirements_bounds(tarball):
     _unused, manifest = tarball
     declared = GALAXY["dependencies"]

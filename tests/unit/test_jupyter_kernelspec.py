@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import ansible_module
 
+pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
 MODULE = "sagelab.sagemaker.jupyter_kernelspec"

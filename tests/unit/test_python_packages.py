@@ -10,6 +10,8 @@ import pytest
 
 from tests.conftest import BIN, ansible_module
 
+pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
+
 MODULE = "sagelab.sagemaker.python_packages"
 UV = str(BIN / "uv")
 

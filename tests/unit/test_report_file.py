@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import ansible_module
 
+pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
+
 MODULE = "sagelab.sagemaker.report_file"
 
 

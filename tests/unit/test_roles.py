@@ -58,6 +58,7 @@ def test_role_options_are_every_entry_points_options():
         _roles.role_options(["no_such_role"])
 
 
+@pytest.mark.subprocess
 def test_the_fast_path_fingerprints_every_role_option_set_and_no_ignored_one(tmp_path):
     """The expression roles/validate/tasks/converged.yml fingerprints, rendered in a real run: an option of
     any workstation role (whatever the route) is in it when set, a variable no role declares is not."""

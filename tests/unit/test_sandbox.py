@@ -29,6 +29,8 @@ from sagelab import sandbox as sandbox_module
 from sagelab.cli import main
 from tests.conftest import unique
 
+pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
+
 SAGELAB = Path(sys.executable).parent / "sagelab"
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/sagelab-notebook"

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 PACKAGE = "sagelab.sandbox"
 SOURCE = Path(__file__).resolve().parents[2] / "src" / "sagelab" / "sandbox"
 
@@ -79,6 +81,7 @@ def test_the_sandbox_modules_import_each_other_without_a_circle():
     assert graph["process"] == {"common", "server"}  # server only inside main(): see below
 
 
+@pytest.mark.subprocess
 def test_each_sandbox_module_imports_on_its_own_and_the_client_side_loads_no_moto():
     """In a fresh interpreter: each module imported first (a circle fails there as a partly initialised
     module), and importing the package, common or process leaves moto unloaded."""

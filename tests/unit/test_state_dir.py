@@ -39,6 +39,7 @@ def test_bad_values_are_refused_naming_the_variable(value, parts, named):
         state_dir(value, *parts)
 
 
+@pytest.mark.subprocess
 def test_role_defaults_follow_xdg_state_home_on_the_controller(tmp_path):
     """No sagelab_state_dir: the roles' controller-side folders are in $XDG_STATE_HOME/sagelab, never
     relative to playbook_dir."""
