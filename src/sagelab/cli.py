@@ -297,7 +297,7 @@ def _sandbox_home(home: Path) -> Path:
 
 def _sandbox(args: argparse.Namespace, home: Path, out: Console, err: Console) -> int:
     """`sagelab sandbox start|stop|status`: one sandbox per project home (see sagelab.sandbox)."""
-    from sagelab import sandbox  # moto takes over a second to import: only this command needs it
+    from sagelab import sandbox  # no moto here (the server process has it); imported when needed
 
     home = _sandbox_home(home)
     if args.sandbox_command == "stop":
@@ -418,7 +418,7 @@ def _aws_target(args: argparse.Namespace, home: Path, err: Console) -> tuple[Aws
     target = choose(args.profile, args.region)
     client_env: dict[str, str] = {}
     if target.kind == "sandbox":
-        from sagelab import sandbox  # imports moto: only when the sandbox is used
+        from sagelab import sandbox  # no moto here (the server process has it); imported when needed
 
         state = sandbox.start(_sandbox_home(project_dir(home, args.project_dir)))
         target = replace(target, endpoint_url=state["endpoint_url"])
