@@ -86,8 +86,8 @@ def test_each_sandbox_module_imports_on_its_own_and_the_client_side_loads_no_mot
     """In a fresh interpreter: each module imported first (a circle fails there as a partly initialised
     module), and importing the package, common or process leaves moto unloaded."""
     client_side = [PACKAGE, f"{PACKAGE}.common", f"{PACKAGE}.process"]  # first: moto stays loaded
-    names = client_side + [f"{PACKAGE}.{m}" for m in modules() if m not in ("__init__", "__main__",
-                                                                              "common", "process")]
+    server_side = [m for m in modules() if m not in ("__init__", "__main__", "common", "process")]
+    names = client_side + [f"{PACKAGE}.{m}" for m in server_side]
     script = f"""
 import importlib, sys
 for name in {names!r}:

@@ -181,4 +181,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"sagelab sandbox: error: {exc}", file=sys.stderr)
         return 1
     return 0
-

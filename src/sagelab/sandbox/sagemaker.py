@@ -841,7 +841,9 @@ class _SageMakerResponseExtensions(SageMakerResponse):
         return dict(self.params or {})
 
     def create_notebook_instance(self) -> ActionResult:
-        """moto's create, plus the fields it drops and the defaults AWS fills in."""
+        """moto's create, plus the fields it drops and the defaults AWS fills in (API_CreateNotebookInstance:
+        RootAccess "The default value is Enabled", PlatformIdentifier "The default value is notebook-al2-v2",
+        IMDS "if no value is selected, then it defaults to IMDSv1"; IpAddressType ipv4)."""
         params = self._params()
         name = params["NotebookInstanceName"]
         arn = arn_formatter("notebook-instance", name, self.current_account, self.region)
