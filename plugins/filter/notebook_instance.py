@@ -1,13 +1,12 @@
 # Copyright: sagelab engineers
 # Apache License 2.0 (see https://www.apache.org/licenses/LICENSE-2.0)
-"""Filters sagelab.sagemaker.notebook_instance_problems and sagelab.sagemaker.tag_problems: what the
-sagemaker_notebook_instance module (and AWS) would refuse, checked by the roles' preflight before anything
-is made (documentation: notebook_instance_problems.yml and tag_problems.yml beside this file)."""
+"""Filter sagelab.sagemaker.notebook_instance_problems: what the sagemaker_notebook_instance module (and AWS)
+would refuse, checked by the notebook_instance role's preflight (sagelab.sagemaker.preflight) before anything
+is made (documentation: notebook_instance_problems.yml beside this file)."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._notebook_input import validate
 
 # The options validate() reads, as the module has them when an option is not given.
@@ -38,13 +37,6 @@ def notebook_instance_problems(args: dict, variable_prefix: str = "") -> list[st
     return [_named(message, variable_prefix, OPTIONS)] if message else []
 
 
-def tag_problems(tags: object, variable: str = "sagelab_tags") -> list[str]:
-    """What AWS refuses in a tag set (at most 50 tags, keys 1-128 characters and not aws:, values up to
-    256 characters), naming the variable; an empty list when AWS takes them."""
-    message = rules.tags(tags, variable, required=True)
-    return [message] if message else []
-
-
 class FilterModule:
     def filters(self) -> dict:
-        return {"notebook_instance_problems": notebook_instance_problems, "tag_problems": tag_problems}
+        return {"notebook_instance_problems": notebook_instance_problems}

@@ -7,7 +7,6 @@ config.yaml) with sagelab's settings merged into what the file holds already
 from __future__ import annotations
 
 import copy
-import re
 
 import yaml
 from ansible.errors import AnsibleFilterError
@@ -67,17 +66,13 @@ def sdk_config(existing: str | None, bucket: str = "", role: str = "", tags: dic
     return doc
 
 
-BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3's bucket naming rules (not an IP)
-IP_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
-
-
 def sdk_config_problems(path: str, bucket: str = "", role: str = "", tags: object = None) -> list[str]:
     """One message per setting the SDK or AWS would refuse, naming the variable and what is allowed."""
     problems = []
     if not isinstance(path, str) or not path.startswith("/") or path.endswith("/"):
         problems.append(f"sagemaker_sdk_config_path: {path!r} is not allowed; allowed: an absolute path "
                         "to a file")
-    if bucket and (not BUCKET_RE.match(bucket) or IP_RE.match(bucket) or ".." in bucket):
+    if bucket and rules.s3_bucket_name("sagemaker_sdk_default_bucket", bucket):
         problems.append(f"sagemaker_sdk_default_bucket: {bucket!r} is not an S3 bucket name; allowed: "
                         "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a "
                         "letter or digit (e.g. sagelab-123456789012-eu-west-1), or empty")

@@ -5,9 +5,10 @@
 Each rule is a small function that returns None when AWS (or the tool concerned) takes the value, or the
 one-line message sagelab prints: "<option>: '<value>' is not allowed; allowed: ...". `option` is the name
 the caller shows - a module option (``role``), a role variable (``notebook_instance_aws_region
-(sagelab_aws_region)``). The modules call them in their validate(), the filters in plugins/filter call them
-for the roles' preflights (sagelab.sagemaker.input_problems), and tests/unit/test_validators.py tests them
-in-process. Patterns cite where they come from (botocore's service models, the AWS API references)."""
+(sagelab_aws_region)``). The modules call them in their validate(), the roles' preflights (action
+sagelab.sagemaker.preflight, plugins/plugin_utils/_preflight_rules.py) and the filters in plugins/filter
+call them, and tests/unit/test_validators.py tests them in-process. Patterns cite where they come from
+(botocore's service models, the AWS API references)."""
 
 import re
 from datetime import datetime
@@ -143,6 +144,68 @@ def target_arn(option, value):
             "arn:aws:lambda:eu-west-1:123456789012:function:name or a universal target "
             "arn:aws:scheduler:::aws-sdk:<service>:<apiAction> "
             "(e.g. arn:aws:scheduler:::aws-sdk:sagemaker:stopNotebookInstance)")
+
+
+# S3 general purpose bucket names (Amazon S3 User Guide, "General purpose bucket naming rules"): 3-63
+# lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit; no two adjacent
+# dots; not an IP address; not a reserved prefix or suffix.
+S3_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+IPV4_RE = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+S3_BUCKET_HELP = ("3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, "
+                  "no '..', not an IP address (the S3 bucket naming rules)")
+# A venv or conda environment name: one folder name (the conda_env module and the venv/conda roles).
+ENV_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A conda channel: a name (conda-forge, owner/label) or an http(s):// or file:// URL.
+CONDA_CHANNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+CONDA_CHANNEL_URL_RE = re.compile(r"^(https?|file)://")
+
+
+def s3_bucket_name(option, value, empty=None):
+    """An S3 bucket name; empty passes when `empty` says what an empty value means."""
+    if empty is not None and value in ("", None):
+        return None
+    if (isinstance(value, str) and S3_BUCKET_RE.match(value) and ".." not in value
+            and not IPV4_RE.match(value) and not value.startswith(S3_RESERVED_PREFIXES)
+            and not value.endswith(S3_RESERVED_SUFFIXES)):
+        return None
+    also = f", or {empty}" if empty else ""
+    return f"{option}: {value!r} is not allowed; allowed: {S3_BUCKET_HELP}{also}"
+
+
+def iam_user_name(option, value):
+    """An IAM user name (IAM CreateUser UserName: 1-64 of [\\w+=,.@-])."""
+    if iam_name(option, value, 64) is None:
+        return None
+    return (f"{option}: {value!r} is not allowed; allowed: 1-64 letters, digits and '+=,.@_-' (the IAM user "
+            "name rules), e.g. alice or alice.smith@example.com")
+
+
+def env_name(option, value, example):
+    """A venv or conda environment name: one folder name."""
+    if isinstance(value, str) and ENV_NAME_RE.match(value):
+        return None
+    return (f"{option}: {value!r} is not allowed; an environment name is one folder name made of letters, "
+            f"digits, '.', '_' and '-' (no slashes, no spaces), e.g. {example}")
+
+
+def conda_channel(option, value):
+    if isinstance(value, str) and (CONDA_CHANNEL_URL_RE.match(value) or CONDA_CHANNEL_NAME_RE.match(value)):
+        return None
+    return (f"{option}: {value!r} is not allowed; allowed: a channel name such as conda-forge, or an "
+            "https://, http:// or file:// URL")
+
+
+def partition(region_name):
+    """The AWS partition of a region (the first field of its ARNs): aws-cn for cn-*, aws-us-gov for
+    us-gov-*, aws otherwise (AWS General Reference, "Amazon Resource Names")."""
+    text = str(region_name or "")
+    if text.startswith("cn-"):
+        return "aws-cn"
+    if text.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
 
 
 # --- what botocore's SageMaker model enumerates ------------------------------------------------------------
@@ -425,8 +488,8 @@ def each(rule):
     return check
 
 
-# The rules a role's preflight can name (filter sagelab.sagemaker.input_problems): rule -> function(option,
-# value). Rules that need more than the value (aws_id's kind) are bound here.
+# The rules a role's preflight binds to its variables by name (plugins/plugin_utils/_preflight_rules.py):
+# rule -> function(option, value). Rules that need more than the value (aws_id's kind) are bound here.
 RULES = {
     "sagemaker_name": sagemaker_name,
     "role": role,
@@ -454,4 +517,7 @@ RULES = {
     "schedule_name": schedule_name,
     "schedule_expression": schedule_expression,
     "timezone": timezone,
+    "s3_bucket_name": s3_bucket_name,
+    "s3_bucket_names": each(s3_bucket_name),
+    "iam_user_name": iam_user_name,
 }

@@ -236,7 +236,10 @@ import tempfile  # noqa: E402
 from importlib.util import find_spec  # noqa: E402
 
 from ansible.module_utils.basic import AnsibleModule  # noqa: E402
-from ansible_collections.sagelab.sagemaker.plugins.module_utils import _conda_rattler  # noqa: E402
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import (  # noqa: E402
+    _conda_rattler,
+    _validators,
+)
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env import (  # noqa: E402
     REQUIREMENT_RE,
     Installer,
@@ -248,8 +251,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env impo
     tail,
 )
 
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-CHANNEL_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
 URL_SCHEMES = ("http", "https", "file")
 BINARIES = ("micromamba", "mamba", "conda")
 
@@ -279,7 +280,7 @@ def validate(params):
     if params["pip_cache_dir"] is not None and not os.path.isabs(params["pip_cache_dir"]):
         return (f"pip_cache_dir: {params['pip_cache_dir']!r} is not an absolute path; allowed: an absolute "
                 "folder path such as /home/user/.cache")
-    if params["name"] is not None and not NAME_RE.match(params["name"]):
+    if params["name"] is not None and not _validators.ENV_NAME_RE.match(params["name"]):
         return (f"name: {params['name']!r} is not a valid environment name; allowed: letters, digits, '.', "
                 "'_' and '-' (no slashes or spaces), e.g. conda-sagemaker")
     for channel in params["channels"]:
@@ -287,7 +288,7 @@ def validate(params):
         if scheme is not None and scheme not in URL_SCHEMES:
             return (f"channels: {channel!r} has an unknown URL scheme {scheme!r}; allowed: https://, "
                     "http://, file:// URLs or a channel name such as conda-forge")
-        if scheme is None and not CHANNEL_NAME_RE.match(channel):
+        if scheme is None and not _validators.CONDA_CHANNEL_NAME_RE.match(channel):
             return (f"channels: {channel!r} is neither a channel name nor a URL; allowed: a name such as "
                     "conda-forge, or an https://, http:// or file:// URL")
     for spec in params["specs"]:

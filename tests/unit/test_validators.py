@@ -15,8 +15,6 @@ from tests.conftest import REPO
 if str(REPO / ".collections") not in sys.path:  # the collection as ansible_collections.sagelab.sagemaker
     sys.path.insert(0, str(REPO / ".collections"))
 
-from ansible.errors import AnsibleFilterError  # noqa: E402
-from ansible_collections.sagelab.sagemaker.plugins.filter import input_problems as problems_filter  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.filter import notebook_instance as nb_filter  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _notebook_input  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
@@ -244,12 +242,12 @@ def test_a_tag_selector_follows_the_tag_rules():
 def test_tags_name_the_variable_and_can_be_required():
     assert rules.tags(None, "studio_tags (sagelab_tags)", required=True) == (
         "studio_tags (sagelab_tags): None is not allowed; allowed: a mapping of tag keys to values")
-    assert nb_filter.tag_problems({"aws:x": "1"}, "s3_bucket_tags (sagelab_tags)") == [
+    assert rules.tags({"aws:x": "1"}, "s3_bucket_tags (sagelab_tags)", required=True) == (
         "s3_bucket_tags (sagelab_tags): key 'aws:x' is not allowed; keys starting with 'aws:' are "
-        "reserved by AWS"]
-    assert nb_filter.tag_problems({"Owner": "alice"}) == []
-    assert nb_filter.tag_problems("Owner=alice") == [
-        "sagelab_tags: 'Owner=alice' is not allowed; allowed: a mapping of tag keys to values"]
+        "reserved by AWS")
+    assert rules.tags({"Owner": "alice"}, required=True) is None
+    assert rules.tags("Owner=alice", "sagelab_tags", required=True) == (
+        "sagelab_tags: 'Owner=alice' is not allowed; allowed: a mapping of tag keys to values")
 
 
 # --- EventBridge Scheduler: names, expressions, time zones ------------------------------------------------
@@ -460,13 +458,87 @@ def test_dates_without_offset_are_utc():
         schedule.parse_date("start_date", "soon")
 
 
+# --- S3 buckets, IAM users, environments, channels, partitions ---------------------------------------------
+
+BUCKET_HELP = ("3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit, no "
+               "'..', not an IP address (the S3 bucket naming rules)")
+
+
+@pytest.mark.parametrize("value", ["abc", "sagelab-123456789012-eu-west-1", "a.b-c", "b" * 63])
+def test_s3_bucket_name_accepts(value):
+    assert rules.s3_bucket_name("s3_bucket_name", value) is None
+
+
+@pytest.mark.parametrize("value", ["ab", "b" * 64, "My_Bucket", "a..b", "192.168.1.1", "-ab", "ab-",
+                                   "xn--abc", "sthree-abc", "amzn-s3-demo-x", "abc-s3alias", "abc--ol-s3",
+                                   "abc.mrap", "abc--x-s3", "abc--table-s3", "", None])
+def test_s3_bucket_name_refuses(value):
+    assert rules.s3_bucket_name("s3_bucket_name", value) == (
+        f"s3_bucket_name: {value!r} is not allowed; allowed: {BUCKET_HELP}")
+
+
+def test_s3_bucket_name_empty_passes_only_when_it_means_something():
+    assert rules.s3_bucket_name("iam_users_bucket", "", empty="empty for the project bucket") is None
+    assert rules.s3_bucket_name("iam_users_bucket", "A", empty="empty for the project bucket") == (
+        f"iam_users_bucket: 'A' is not allowed; allowed: {BUCKET_HELP}, or empty for the project bucket")
+    assert rules.RULES["s3_bucket_names"]("b", ["ok-bucket", "Bad", "x"]) == (
+        f"b: 'Bad' is not allowed; allowed: {BUCKET_HELP}")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("alice", True), ("alice.smith@example.com", True),
+                                           ("a+b=c,d", True), ("a" * 64, True), ("a" * 65, False),
+                                           ("alice smith", False), ("", False), (None, False), ("a/b", False)])
+def test_iam_user_name(value, ok):
+    message = rules.iam_user_name("iam_users_list[0].name", value)
+    assert (message is None) is ok
+    if not ok:
+        assert message == (f"iam_users_list[0].name: {value!r} is not allowed; allowed: 1-64 letters, digits "
+                           "and '+=,.@_-' (the IAM user name rules), e.g. alice or alice.smith@example.com")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("sagemaker", True), ("conda-sagemaker", True), ("a.b_c", True),
+                                           ("team/sagemaker", False), ("sage maker", False), (".hidden", False),
+                                           ("", False)])
+def test_env_name(value, ok):
+    message = rules.env_name("venv_name", value, "sagemaker")
+    assert (message is None) is ok
+    if not ok:
+        assert message == (f"venv_name: {value!r} is not allowed; an environment name is one folder name made "
+                           "of letters, digits, '.', '_' and '-' (no slashes, no spaces), e.g. sagemaker")
+
+
+@pytest.mark.parametrize(("value", "ok"), [("conda-forge", True), ("owner/label", True), ("file:///srv/ch", True),
+                                           ("https://example.org/ch", True), ("ftp://mirror", False),
+                                           ("has space", False), ("/abs", False)])
+def test_conda_channel(value, ok):
+    assert (rules.conda_channel("conda_channels", value) is None) is ok
+
+
+@pytest.mark.parametrize(("region", "partition"), [("eu-west-1", "aws"), ("us-east-1", "aws"),
+                                                   ("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"),
+                                                   ("us-gov-west-1", "aws-us-gov"), ("", "aws"), (None, "aws")])
+def test_partition_from_region(region, partition):
+    assert rules.partition(region) == partition
+
+
+def test_the_roles_take_the_partition_from_the_filter():
+    from ansible_collections.sagelab.sagemaker.plugins.filter.aws_partition import aws_partition
+
+    assert aws_partition("cn-north-1") == "aws-cn"
+    for role in ("cost_controls", "execution_role", "iam_users", "s3_bucket"):
+        text = (REPO / "roles" / role / "vars" / "main.yml").read_text()
+        assert f"{role}_partition: \"{{{{ {role}_aws_region | sagelab.sagemaker.aws_partition }}}}\"" in text
+
+
 # --- one rule, one place ---------------------------------------------------------------------------------
 
 def test_rules_are_not_written_again_elsewhere():
     """The patterns of _validators.py appear nowhere else in the collection's Python."""
     patterns = [rules.ROLE_ARN_RE.pattern, rules.SAGEMAKER_NAME_RE.pattern, rules.REGION_RE.pattern,
                 rules.SCHEDULE_NAME_RE.pattern, rules.SECRET_ARN_RE.pattern, rules.KMS_KEY_RE.pattern,
-                rules.AWS_ID_RE.pattern, rules.ENDPOINT_URL_RE.pattern, r":iam::\d{12}", ":iam::[0-9]{12}"]
+                rules.AWS_ID_RE.pattern, rules.ENDPOINT_URL_RE.pattern, r":iam::\d{12}", ":iam::[0-9]{12}",
+                rules.S3_BUCKET_RE.pattern, rules.IPV4_RE.pattern, rules.ENV_NAME_RE.pattern,
+                rules.CONDA_CHANNEL_NAME_RE.pattern, rules.IAM_NAME_RE.pattern, '"aws-us-gov"', "'aws-us-gov'"]
     here = REPO / "plugins" / "module_utils" / "_validators.py"
     offenders = [(str(path.relative_to(REPO)), pattern)
                  for path in sorted((REPO / "plugins").rglob("*.py")) if path != here
@@ -475,54 +547,15 @@ def test_rules_are_not_written_again_elsewhere():
 
 
 def test_no_role_or_playbook_writes_a_rule_again():
-    """The preflights call sagelab.sagemaker.input_problems instead of repeating a rule as a Jinja regex."""
+    """The preflights call sagelab.sagemaker.preflight instead of repeating a rule as a Jinja regex."""
     patterns = ["match('^arn:aws", "[0-9]{12}:role", "-iso[a-z]*", "^https?://", "A-Za-z0-9_.@+-",
-                "(-*[a-zA-Z0-9])*", "[-0-9a-zA-Z]{1,32}", "A-Za-z0-9+=,.@_-", "0-9a-zA-Z._-]{1,64}"]
+                "(-*[a-zA-Z0-9])*", "[-0-9a-zA-Z]{1,32}", "A-Za-z0-9+=,.@_-", "0-9a-zA-Z._-]{1,64}",
+                "a-z0-9.-]{1,61}", "A-Za-z0-9._-]*$", "match('^cn-')", "match('^us-gov-')"]
     files = sorted([*REPO.glob("roles/*/tasks/*.yml"), *REPO.glob("roles/*/vars/*.yml"),
                     *REPO.glob("playbooks/*.yml")])
     offenders = [(str(path.relative_to(REPO)), pattern) for path in files
                  for pattern in patterns if pattern in path.read_text()]
-    # Not moved yet: the IAM user name rule of iam_users_list entries (iam_users_bad_names).
-    assert offenders == [("roles/iam_users/vars/main.yml", "A-Za-z0-9+=,.@_-")]
-
-
-# --- the filter the preflights call ----------------------------------------------------------------------
-
-def test_input_problems_names_each_refused_variable():
-    assert problems_filter.input_problems([
-        ["region", "iam_users_aws_region (sagelab_aws_region)", "mars-north-1a"],
-        ["endpoint_url", "iam_users_aws_endpoint_url", ""],
-        ["profile", "iam_users_aws_profile", "has space"],
-        ["iam_group_name", "iam_users_group", "g" * 129],
-    ]) == [
-        "iam_users_aws_region (sagelab_aws_region): 'mars-north-1a' is not allowed; allowed: an AWS region "
-        "name such as eu-west-1 or us-east-1",
-        "iam_users_aws_profile: 'has space' is not allowed; allowed: empty (the default credential chain) or "
-        "a profile name of letters, digits and '_.@+-'",
-        f"iam_users_group: {'g' * 129!r} is not allowed; allowed: 1 to 128 letters, digits and +=,.@_- "
-        "characters"]
-    assert problems_filter.input_problems([["optional_role_arn", "iam_users_execution_role_arn", ""]]) == []
-    assert problems_filter.input_problems([["schedule_expression", "cost_controls_weeknight_stop",
-                                            "cron(0 20 * * MON-FRI *)"]])[0].startswith(
-        "cost_controls_weeknight_stop: 'cron(0 20 * * MON-FRI *)' is not allowed: exactly one of "
-        "day-of-month")
-    assert problems_filter.input_problems([]) == []
-    assert problems_filter.input_problems({"cost_controls_weekend_stop": "rate(1 day)",
-                                           "cost_controls_weeknight_stop": "rate(1 days)"},
-                                          "schedule_expression") == [
-        "cost_controls_weeknight_stop: 'rate(1 days)' is not allowed: rate unit 'days' for 1: use minute, "
-        f"hour, day (e.g. rate(1 minute)); {rules.EXPRESSION_HELP}"]
-
-
-@pytest.mark.parametrize("checks", ["region", [["regions", "v", "eu-west-1"]], [["region", "v"]]])
-def test_input_problems_refuses_what_is_not_a_check(checks):
-    with pytest.raises(AnsibleFilterError, match="input_problems: "):
-        problems_filter.input_problems(checks)
-
-
-def test_every_rule_is_documented_in_the_filter():
-    doc = (REPO / "plugins" / "filter" / "input_problems.yml").read_text()
-    assert [rule for rule in rules.RULES if f"C({rule})" not in doc] == []
+    assert offenders == []
 
 
 def test_studio_app_rules():
