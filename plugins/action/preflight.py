@@ -67,7 +67,7 @@ def check(role, options, raw):
     validated = {**raw, **result.validated_parameters}
     values = role_rules.Values(validated, raw, refused)
     errors = spec_errors + role_rules.problems(role, values)
-    secrets = _no_log_values(options, raw) | {str(v) for v in result._no_log_values if v}
+    secrets = _no_log_values(options, raw)
     for secret in sorted(secrets, key=len, reverse=True):
         errors = [e.replace(secret, MASK) for e in errors]
     return errors
@@ -89,7 +89,7 @@ class ActionModule(ActionBase):
         if role is None:
             return {**result, "failed": True,
                     "msg": "preflight: the task is not in a role; allowed: a task of a role's tasks/"}
-        role_path = role._role_path
+        role_path = role.get_role_path()
         name = os.path.basename(role_path.rstrip("/"))
         options = spec_of(role_path, self._task.args.get("entry_point", "main"))
         raw, errors = {}, []

@@ -29,8 +29,8 @@ description:
   - Changes nothing and needs no connection to the host; it runs in check mode as well and never reports
     V(changed).
   - A role's own entry point C(main) is validated by ansible-core before its first task as well; sagelab's
-    playbooks run C(tasks_from=preflight) for every role first, where this action is the only check (that entry point
-    has no argument spec of its own), so type errors and rule errors come in one list.
+    playbooks run C(tasks_from=preflight) for every role first, where this action is the only check (that
+    entry point has no argument spec of its own), so type errors and rule errors come in one list.
 options:
   entry_point:
     description: The entry point of the role's C(meta/argument_specs.yml) whose options are checked.

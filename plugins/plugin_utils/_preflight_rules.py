@@ -171,8 +171,9 @@ def cost_controls_instances(option, value):
 def iam_users_entries(values):
     """Each user of iam_users_list (as given, before the spec converts 'yes' to true): its name, state and
     flags, and every name once."""
-    values["iam_users_list"]  # noqa: B018 - skipped when the spec refused the list
-    users = values.raw.get("iam_users_list") or []
+    if not values["iam_users_list"]:  # raises Skip when the spec refused the list
+        return []
+    users = values.raw["iam_users_list"]
     problems, seen, twice = [], set(), []
     for i, user in enumerate(users):
         name = user.get("name")

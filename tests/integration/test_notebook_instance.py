@@ -745,7 +745,8 @@ def test_cli_notebook_up_open_stop_start_down(aws, sandbox, capsys, monkeypatch,
     ({"notebook_instance_additional_code_repositories": ["a", "b", "c", "d"]},
      "notebook_instance_additional_code_repositories: ['a', 'b', 'c', 'd'] is not allowed"),
     ({"sagelab_tags": {"Owner": "alice", "Project": "sagelab", "ManagedBy": "sagelab"}},
-     "an untagged notebook instance is refused"),
+     "untagged resources are refused. Allowed: a dict with non-empty Owner, Project and CostCenter and "
+     "ManagedBy: sagelab (missing or empty: CostCenter)"),
 ])
 def test_playbook_refuses_bad_input_before_any_change(aws, extra, message):
     name = unique("bad")

@@ -159,7 +159,8 @@ def test_the_staging_playbook_builds_the_set_the_workstation_playbook_installs(t
 
 
 @pytest.mark.parametrize(("extra", "message"), [
-    ({"wheelhouse_requirements": ["boto3", "not a spec!"]}, "'not a spec!' is not a valid requirement set"),
+    ({"wheelhouse_requirements": ["boto3", "not a spec!"]}, "wheelhouse_requirements: 'not a spec!' is not "
+                                                            "a valid requirement"),
     ({"wheelhouse_requirements": []}, "is empty"),
     ({"wheelhouse_index_url": "pypi.org/simple"}, "wheelhouse_index_url: 'pypi.org/simple' is not a URL"),
     ({"wheelhouse_python_version": "3"}, "wheelhouse_python_version: '3' is not a Python version"),

@@ -60,7 +60,8 @@ def test_each_kind_of_check_in_one_list():
         "notebook_instance_state: 'running' is not allowed; allowed: present, started, stopped, absent",
         f"notebook_instance_name: 'bad_name!' is not allowed; allowed: {NAME_HELP}",
         "notebook_instance_direct_internet_access: false is not allowed without notebook_instance_subnet_id; "
-        "allowed: true, or false together with a subnet (the instance then reaches the internet through the VPC)"]
+        "allowed: true, or false together with a subnet (the instance then reaches the internet through the "
+        "VPC)"]
 
 
 def test_a_value_two_rules_refuse_is_told_once_and_valid_input_passes():
@@ -100,7 +101,8 @@ def test_secrets_never_appear():
                                "aws_cli_profile": f"{SECRET} x", "aws_cli_output": "xml"})
     assert found == [
         "aws_cli_output: 'xml' is not allowed; allowed: json, text, table, yaml, yaml-stream",
-        "aws_cli_profile: '******** x' is not allowed; allowed: a profile name of letters, digits and '_.@+-'",
+        "aws_cli_profile: '******** x' is not allowed; allowed: a profile name of letters, digits and "
+        "'_.@+-'",
         "aws_cli_access_key_id/aws_cli_secret_access_key: only one of the two is set; allowed: both (an "
         "access key and its secret) or neither"]
     assert SECRET not in json.dumps(found)
@@ -116,19 +118,24 @@ def test_secrets_never_appear():
       "together with s3_bucket_delete_data: true",
       "s3_bucket_kms_key_id: 'k' is not allowed with s3_bucket_encryption 'AES256'; allowed: empty, or a KMS "
       "key with s3_bucket_encryption: aws:kms"]),
-    ("execution_role", {"execution_role_buckets": ["ok-bucket", "1.2.3.4"], "execution_role_tags": {"Owner": "x"}},
+    ("execution_role", {"execution_role_buckets": ["ok-bucket", "1.2.3.4"],
+                        "execution_role_tags": {"Owner": "x"}},
      [f"execution_role_buckets: '1.2.3.4' is not allowed; allowed: {BUCKET_HELP}",
       "execution_role_tags (sagelab_tags): '{'Owner': 'x'}' is not allowed; untagged resources are refused. "
-      "Allowed: a dict with non-empty Owner, Project and CostCenter and ManagedBy: sagelab (missing or empty: "
+      "Allowed: a dict with non-empty Owner, Project and CostCenter and ManagedBy: sagelab (missing or "
+      "empty: "
       "Project, CostCenter, ManagedBy)"]),
     ("cost_controls", {"cost_controls_retry_attempts": 200, "cost_controls_morning_start": "maybe",
                        "cost_controls_notebook_instances": ["n" * 50], "cost_controls_tags": TAGS},
-     ["argument 'cost_controls_morning_start' is of type str and we were unable to convert to bool: The value "
+     ["argument 'cost_controls_morning_start' is of type str and we were unable to convert to bool: The "
+      "value "
       "'maybe' is not a valid boolean. Valid booleans include: ...",
-      f"cost_controls_notebook_instances: ['{'n' * 50}'] is not allowed; allowed: a list of notebook instance "
+      f"cost_controls_notebook_instances: ['{'n' * 50}'] is not allowed; allowed: a list of notebook "
+      "instance "
       "names (letters, digits and hyphens, starting and ending with a letter or digit, at most 49 characters "
       "so that <name>-stop-weeknight fits the 64-character schedule name), e.g. [sagelab-alice]",
-      "cost_controls_retry_attempts: '200' is not allowed; allowed: a whole number of attempts from 0 to 185"]),
+      "cost_controls_retry_attempts: '200' is not allowed; allowed: a whole number of attempts from 0 to "
+      "185"]),
     ("studio", {"studio_user_profiles": ["bob"], "iam_users_list": [{"name": "alice.smith"}],
                 "studio_tags": TAGS, "studio_execution_role_effective": ROLE_ARN},
      ["studio_user_profiles: ['bob'] not in iam_users_list; allowed: the names of its users without state: "
@@ -141,11 +148,14 @@ def test_secrets_never_appear():
       "http:// or file:// URL",
       "conda_packages: empty; allowed: a list of conda match specs such as [python, pandas], or "
       "conda_from_lock"]),
-    ("sagemaker_sdk", {"sagemaker_sdk_major": 3, "sagemaker_sdk_version": "2.1", "sagelab_python_version": "3.9.1",
+    ("sagemaker_sdk", {"sagemaker_sdk_major": 3, "sagemaker_sdk_version": "2.1",
+                       "sagelab_python_version": "3.9.1",
                        "sagemaker_sdk_config": False},
-     ["sagemaker_sdk_version: '2.1' is not allowed; give an exact release of major 3 (e.g. 3.0.0) or leave it "
+     ["sagemaker_sdk_version: '2.1' is not allowed; give an exact release of major 3 (e.g. 3.0.0) or leave "
+      "it "
       "empty",
-      "python_interpreter: Python 3.9.1 is older than SageMaker SDK 3 supports; allowed: Python 3.10 or newer "
+      "python_interpreter: Python 3.9.1 is older than SageMaker SDK 3 supports; allowed: Python 3.10 or "
+      "newer "
       "(set python_interpreter, or choose sagemaker_sdk_major 2)"]),
 ])
 def test_cross_variable_rules(role, raw, expected):
@@ -176,7 +186,7 @@ def test_an_unknown_entry_point_is_refused():
         preflight.spec_of(str(REPO / "roles" / "sagemaker_sdk"), "nope")
 
 
-# --- one real ansible-playbook run across the roles ----------------------------------------------------------
+# --- one real ansible-playbook run across the roles --------------------------------------------------------
 
 OFF = {"sagelab_aws_endpoint_url": "http://127.0.0.1:9", "sagelab_aws_region": "eu-west-1"}
 # (case, role, tasks_from, bad values, the whole list of errors)
@@ -185,7 +195,8 @@ CASES = [
      {"s3_bucket_state": "absent", "s3_bucket_name": "My_Bucket", "s3_bucket_aws_region": "mars-north-1a"},
      [f"s3_bucket_name: 'My_Bucket' is not allowed; allowed: {BUCKET_HELP}, or empty for "
       "sagelab-<account id>-<region>",
-      "s3_bucket_aws_region (sagelab_aws_region): 'mars-north-1a' is not allowed; allowed: an AWS region name "
+      "s3_bucket_aws_region (sagelab_aws_region): 'mars-north-1a' is not allowed; allowed: an AWS region "
+      "name "
       "such as eu-west-1 or us-east-1",
       "s3_bucket_state: 'absent' is not allowed while s3_bucket_delete_data is 'False'; deleting the bucket "
       "deletes every object and version in it. Allowed: s3_bucket_state: present, or s3_bucket_state: absent "
@@ -201,14 +212,16 @@ CASES = [
       "allowed: true, or false together with a subnet (the instance then reaches the internet through the "
       "VPC)"]),
     ("iam_users", "iam_users", "preflight",
-     {"iam_users_list": [{"name": "alice"}, {"name": "ALICE", "state": "gone"}], "iam_users_password_length": 9},
+     {"iam_users_list": [{"name": "alice"}, {"name": "ALICE", "state": "gone"}],
+      "iam_users_password_length": 9},
      ["iam_users_password_length: '9' is not allowed; allowed: a whole number from 14 to 128",
       "iam_users_list[1].state (ALICE): 'gone' is not allowed; allowed: present, absent",
       "iam_users_list: 'alice' is listed more than once; allowed: each user once (IAM user names are "
       "case-insensitive)"]),
     ("execution_role", "execution_role", "preflight",
      {"execution_role_buckets": ["Bad_Bucket"], "execution_role_name": "has space"},
-     ["execution_role_name: 'has space' is not allowed; allowed: 1 to 64 letters, digits and +=,.@_- characters",
+     ["execution_role_name: 'has space' is not allowed; allowed: 1 to 64 letters, digits and +=,.@_- "
+      "characters",
       # its default policy name is made from the role name: refused too, before anything is made
       "execution_role_policy_name: 'has space-policy' is not allowed; allowed: 1 to 128 letters, digits and "
       "+=,.@_- characters",
@@ -218,13 +231,15 @@ CASES = [
       "cost_controls_notebook_instances": ["nb-ok"]},
      ["cost_controls_timezone: 'Mars/Olympus' is not allowed; allowed: an IANA time zone name such as "
       "Europe/Dublin, America/New_York or UTC",
-      "cost_controls_weeknight_stop: 'rate(1 days)' is not allowed: rate unit 'days' for 1: use minute, hour, "
+      "cost_controls_weeknight_stop: 'rate(1 days)' is not allowed: rate unit 'days' for 1: use minute, "
+      "hour, "
       f"day (e.g. rate(1 minute)); {rules.EXPRESSION_HELP}"]),
     ("studio", "studio", "preflight",
      {"studio_auth_mode": "LDAP", "studio_idle_timeout_minutes": 30, "studio_subnet_ids": ["subnet 1"]},
      ["studio_auth_mode: 'LDAP' is not allowed; allowed: IAM, SSO",
       "studio_subnet_ids: 'subnet 1' is not allowed; allowed: a subnet ID such as subnet-0abc1234",
-      "studio_idle_timeout_minutes: '30' is not allowed; allowed: a whole number of minutes from 60 to 525600"]),
+      "studio_idle_timeout_minutes: '30' is not allowed; allowed: a whole number of minutes from 60 to "
+      "525600"]),
     ("aws_cli", "aws_cli", "preflight",
      {"aws_cli_secret_access_key": SECRET, "aws_cli_profile": f"{SECRET} x", "aws_cli_version": "2.0.0"},
      ["aws_cli_version: '2.0.0' is not allowed; allowed: empty (the newest) or an exact AWS CLI v1 release "
@@ -240,10 +255,13 @@ CASES = [
     ("jupyter_kernel", "jupyter_kernel", "preflight",
      {"jupyter_kernel_name": "Sage Maker", "jupyter_kernel_scope": "system"},
      ["jupyter_kernel_scope: 'system' is not allowed; allowed: user, sys_prefix",
-      "jupyter_kernel_name: 'Sage Maker' is not a valid kernel name; allowed: lowercase letters, digits, '.', "
+      "jupyter_kernel_name: 'Sage Maker' is not a valid kernel name; allowed: lowercase letters, digits, "
+      "'.', "
       "'_' and '-', e.g. sagemaker"]),
-    ("validate", "validate", "preflight", {"validate_timeout": 0, "validate_packages": ["boto3", "not-a-module"]},
-     ["validate_packages: ['boto3', 'not-a-module'] is not allowed; give a non-empty list of importable module "
+    ("validate", "validate", "preflight",
+     {"validate_timeout": 0, "validate_packages": ["boto3", "not-a-module"]},
+     ["validate_packages: ['boto3', 'not-a-module'] is not allowed; give a non-empty list of importable "
+      "module "
       "names, e.g. [boto3, sagemaker, pandas]",
       "validate_timeout: '0' is not allowed; allowed: a whole number of seconds 1 or more"]),
     ("wheelhouse", "wheelhouse", "preflight",
@@ -253,7 +271,8 @@ CASES = [
       "wheelhouse_python_version: '2.7' is not a Python version; allowed: empty (the host's interpreter) or "
       "3.X, e.g. 3.11"]),
     ("venv", "venv", "preflight", {"venv_name": "team/sagemaker", "venv_seed_pip": "maybe"},
-     ["argument 'venv_seed_pip' is of type str and we were unable to convert to bool: The value 'maybe' is not "
+     ["argument 'venv_seed_pip' is of type str and we were unable to convert to bool: The value 'maybe' is "
+      "not "
       "a valid boolean. Valid booleans include: ...",
       "venv_name: 'team/sagemaker' is not allowed; an environment name is one folder name made of letters, "
       "digits, '.', '_' and '-' (no slashes, no spaces), e.g. sagemaker"]),
@@ -315,7 +334,8 @@ def test_no_task_after_the_preflight_ran(run):
     names = [t["task"]["name"] for t in run]
     ran = names[names.index("Run s3_bucket (main)") + 1:names.index("Record the refusal of s3_bucket")]
     role = "sagelab.sagemaker.s3_bucket : "
-    assert ran == [f"{role}Validating arguments against arg spec 'main' - Ensure the project S3 bucket exists, "
+    assert ran == [f"{role}Validating arguments against arg spec 'main' - Ensure the project S3 bucket "
+                   "exists, "
                    "encrypted, private and tagged",
                    f"{role}Check the role's input (unless the playbook's preflight play just did)",
                    f"{role}Ensure the role's input is valid before anything changes"], ran
@@ -324,7 +344,8 @@ def test_no_task_after_the_preflight_ran(run):
 def test_check_mode_passes_with_changed_false(run):
     names = [t["task"]["name"] for t in run]
     result = run[names.index("Check the notebook_instance input in check mode") + 1]
-    assert result["task"]["name"] == ("sagelab.sagemaker.notebook_instance : Ensure the role's input is valid "
+    assert result["task"]["name"] == ("sagelab.sagemaker.notebook_instance : Ensure the role's input is "
+                                      "valid "
                                       "before anything changes")
     host = result["hosts"]["localhost"]
     assert host["changed"] is False and not host.get("failed") and host["errors"] == [], host

@@ -487,7 +487,8 @@ def test_s3_bucket_name_empty_passes_only_when_it_means_something():
 
 @pytest.mark.parametrize(("value", "ok"), [("alice", True), ("alice.smith@example.com", True),
                                            ("a+b=c,d", True), ("a" * 64, True), ("a" * 65, False),
-                                           ("alice smith", False), ("", False), (None, False), ("a/b", False)])
+                                           ("alice smith", False), ("", False), (None, False),
+                                           ("a/b", False)])
 def test_iam_user_name(value, ok):
     message = rules.iam_user_name("iam_users_list[0].name", value)
     assert (message is None) is ok
@@ -497,17 +498,20 @@ def test_iam_user_name(value, ok):
 
 
 @pytest.mark.parametrize(("value", "ok"), [("sagemaker", True), ("conda-sagemaker", True), ("a.b_c", True),
-                                           ("team/sagemaker", False), ("sage maker", False), (".hidden", False),
+                                           ("team/sagemaker", False), ("sage maker", False),
+                                           (".hidden", False),
                                            ("", False)])
 def test_env_name(value, ok):
     message = rules.env_name("venv_name", value, "sagemaker")
     assert (message is None) is ok
     if not ok:
-        assert message == (f"venv_name: {value!r} is not allowed; an environment name is one folder name made "
+        assert message == (f"venv_name: {value!r} is not allowed; an environment name is one folder name "
+                           "made "
                            "of letters, digits, '.', '_' and '-' (no slashes, no spaces), e.g. sagemaker")
 
 
-@pytest.mark.parametrize(("value", "ok"), [("conda-forge", True), ("owner/label", True), ("file:///srv/ch", True),
+@pytest.mark.parametrize(("value", "ok"), [("conda-forge", True), ("owner/label", True),
+                                           ("file:///srv/ch", True),
                                            ("https://example.org/ch", True), ("ftp://mirror", False),
                                            ("has space", False), ("/abs", False)])
 def test_conda_channel(value, ok):
@@ -516,7 +520,8 @@ def test_conda_channel(value, ok):
 
 @pytest.mark.parametrize(("region", "partition"), [("eu-west-1", "aws"), ("us-east-1", "aws"),
                                                    ("cn-north-1", "aws-cn"), ("cn-northwest-1", "aws-cn"),
-                                                   ("us-gov-west-1", "aws-us-gov"), ("", "aws"), (None, "aws")])
+                                                   ("us-gov-west-1", "aws-us-gov"), ("", "aws"),
+                                                   (None, "aws")])
 def test_partition_from_region(region, partition):
     assert rules.partition(region) == partition
 
@@ -538,7 +543,8 @@ def test_rules_are_not_written_again_elsewhere():
                 rules.SCHEDULE_NAME_RE.pattern, rules.SECRET_ARN_RE.pattern, rules.KMS_KEY_RE.pattern,
                 rules.AWS_ID_RE.pattern, rules.ENDPOINT_URL_RE.pattern, r":iam::\d{12}", ":iam::[0-9]{12}",
                 rules.S3_BUCKET_RE.pattern, rules.IPV4_RE.pattern, rules.ENV_NAME_RE.pattern,
-                rules.CONDA_CHANNEL_NAME_RE.pattern, rules.IAM_NAME_RE.pattern, '"aws-us-gov"', "'aws-us-gov'"]
+                rules.CONDA_CHANNEL_NAME_RE.pattern, rules.IAM_NAME_RE.pattern, '"aws-us-gov"',
+                "'aws-us-gov'"]
     here = REPO / "plugins" / "module_utils" / "_validators.py"
     offenders = [(str(path.relative_to(REPO)), pattern)
                  for path in sorted((REPO / "plugins").rglob("*.py")) if path != here
