@@ -317,6 +317,7 @@ def test_the_run_covers_every_role():
     assert sorted({role for _case, role, *_unused in CASES}) == ROLES
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(("case", "role", "tasks_from", "bad", "expected"), CASES, ids=[c[0] for c in CASES])
 def test_one_failure_lists_every_error(run, case, role, tasks_from, bad, expected):
     shown = run[-1]["hosts"]["localhost"]["msg"]
@@ -328,6 +329,7 @@ def test_one_failure_lists_every_error(run, case, role, tasks_from, bad, expecte
     assert SECRET not in json.dumps(result)
 
 
+@pytest.mark.subprocess
 def test_no_task_after_the_preflight_ran(run):
     """The role's main: ansible-core's check of the spec (it passes: the values have the right types), the
     include of the preflight and the action ran, nothing of the role after them."""
@@ -341,6 +343,7 @@ def test_no_task_after_the_preflight_ran(run):
                    f"{role}Ensure the role's input is valid before anything changes"], ran
 
 
+@pytest.mark.subprocess
 def test_check_mode_passes_with_changed_false(run):
     names = [t["task"]["name"] for t in run]
     result = run[names.index("Check the notebook_instance input in check mode") + 1]
