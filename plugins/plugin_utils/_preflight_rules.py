@@ -8,8 +8,9 @@ sagelab.sagemaker.preflight runs the spec first, then these).
 - CROSS_RULES: role -> [function(values) -> list of messages] for what a spec cannot say: one variable
   depending on another, list entries with their index, a file on the control node. `values` raises
   Skip for a variable the spec refused, so a check reading it is left out (its error is reported already).
-- EXTRA_VARS: variables a role's checks read that are not its options (vars/main.yml values, another
-  role's list, a fact the python role's preflight set).
+- EXTRA_VARS: variables a role's checks read that are not its options, each the role's own (its
+  vars/main.yml): what they take from other roles stays visible in the role's YAML
+  (docs/ARCHITECTURE.md's table of cross-role variables is made from it).
 
 Every message is one line in sagelab's form "<variable>: '<value>' is not allowed; allowed: ...".
 """
@@ -293,7 +294,7 @@ def sagemaker_sdk_release(values):
     if version and (not re.match(r"^[0-9]+(\.[0-9]+)*$", version) or version.split(".")[0] != str(major)):
         problems.append(f"sagemaker_sdk_version: '{version}' is not allowed; give an exact release of major "
                         f"{major} (e.g. {major}.0.0) or leave it empty")
-    python = str(values.get("sagelab_python_version") or "")
+    python = str(values.get("sagemaker_sdk_python_version") or "")
     minimum = SDK_PYTHON_MINIMUM.get(major)
     if python and minimum and tuple(int(p) for p in re.findall(r"\d+", python)[:2]) < minimum:
         wanted = ".".join(map(str, minimum))
@@ -336,7 +337,7 @@ def profile_name(user_name):
 
 def studio_known_users(values):
     """Each profile belongs to a user of iam_users_list (when that list is given), so it has an IAM user."""
-    users = values.get("iam_users_list") or []
+    users = values.get("studio_iam_users") or []
     if values["studio_state"] != "present" or not users or not isinstance(users, list):
         return []
     known = [profile_name(u.get("name")) for u in users if isinstance(u, dict) and u.get("state") != "absent"]
@@ -480,8 +481,8 @@ CROSS_RULES = {
 
 EXTRA_VARS = {
     "notebook_instance": ["notebook_instance_role_effective"],
-    "sagemaker_sdk": ["sagelab_python_version"],
-    "studio": ["studio_execution_role_effective", "iam_users_list"],
+    "sagemaker_sdk": ["sagemaker_sdk_python_version"],
+    "studio": ["studio_execution_role_effective", "studio_iam_users"],
 }
 
 

@@ -136,7 +136,7 @@ def test_secrets_never_appear():
       "so that <name>-stop-weeknight fits the 64-character schedule name), e.g. [sagelab-alice]",
       "cost_controls_retry_attempts: '200' is not allowed; allowed: a whole number of attempts from 0 to "
       "185"]),
-    ("studio", {"studio_user_profiles": ["bob"], "iam_users_list": [{"name": "alice.smith"}],
+    ("studio", {"studio_user_profiles": ["bob"], "studio_iam_users": [{"name": "alice.smith"}],
                 "studio_tags": TAGS, "studio_execution_role_effective": ROLE_ARN},
      ["studio_user_profiles: ['bob'] not in iam_users_list; allowed: the names of its users without state: "
       "absent (alice-smith), so each profile has an IAM user (add the user first, or leave iam_users_list "
@@ -149,7 +149,7 @@ def test_secrets_never_appear():
       "conda_packages: empty; allowed: a list of conda match specs such as [python, pandas], or "
       "conda_from_lock"]),
     ("sagemaker_sdk", {"sagemaker_sdk_major": 3, "sagemaker_sdk_version": "2.1",
-                       "sagelab_python_version": "3.9.1",
+                       "sagemaker_sdk_python_version": "3.9.1",
                        "sagemaker_sdk_config": False},
      ["sagemaker_sdk_version: '2.1' is not allowed; give an exact release of major 3 (e.g. 3.0.0) or leave "
       "it "
