@@ -372,7 +372,8 @@ def test_code_repositories_lifecycle_with_tags(sm):
     for call in (sm.describe_code_repository, sm.delete_code_repository, sm.update_code_repository):
         with pytest.raises(ClientError) as excinfo:
             call(CodeRepositoryName=name)
-        assert aws_error(excinfo)[0] == "ValidationException"
+        # AWS's words for a missing repository: the only thing a client can tell it by
+        assert aws_error(excinfo) == ("ValidationException", f"Cannot find CodeRepository ({arn})")
     assert [r["CodeRepositoryName"] for r in sm.list_code_repositories(NameContains=name)[
         "CodeRepositorySummaryList"]] == [other]
 
@@ -508,7 +509,11 @@ def test_domains_and_user_profiles_take_time_and_can_fail_with_a_reason(sandbox,
     assert (described["Status"], described["FailureReason"]) == \
         ("Failed", "Subnet subnet-1 has no free addresses")
     sm.delete_domain(DomainId=domain_id)
-    assert until(domain_status, "gone (ValidationException)") == ["Deleting", "gone (ValidationException)"]
+    # API_DescribeDomain / API_DeleteDomain: a missing domain is ResourceNotFound (moto: ValidationException)
+    assert until(domain_status, "gone (ResourceNotFound)") == ["Deleting", "gone (ResourceNotFound)"]
+    with pytest.raises(ClientError) as excinfo:
+        sm.delete_domain(DomainId=domain_id)
+    assert aws_error(excinfo)[0] == "ResourceNotFound"
     assert domain_id not in {d["DomainId"] for d in sm.list_domains()["Domains"]}
     status, body = call_api(sandbox.endpoint_url, f"{sandbox_module.API_PREFIX}fail-domain",
                             {"domain_id": domain_id})

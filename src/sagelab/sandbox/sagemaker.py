@@ -413,8 +413,10 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
             self._lifecycle_config(params["LifecycleConfigName"], "describe")
         additional = params.get("AdditionalCodeRepositories") or []
         for repository in [params.get("DefaultCodeRepository"), *additional]:
-            if repository and not repository.startswith("https://"):
-                self.describe_code_repository(repository)
+            if repository and not repository.startswith("https://") \
+                    and repository not in self.code_repositories:
+                missing = arn_formatter("code-repository", repository, self.account_id, self.region_name)
+                raise ValidationError(f"Cannot find Code Repository ({missing})")
         if params.get("IpAddressType") == "dualstack" and not subnet_id:
             raise ValidationError(f"IpAddressType dualstack requires a SubnetId with IPv6 addressing for "
                                   f"Notebook Instance ({arn}).")
@@ -508,10 +510,13 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
         self.code_repositories[name] = repository
         return repository
 
+    # A missing repository: API_DescribeCodeRepository.html lists no error for it; AWS answers a
+    # ValidationException "Cannot find CodeRepository ..." (the words terraform-provider-aws matches,
+    # internal/service/sagemaker/code_repository.go), which is all a client can tell it by.
     def describe_code_repository(self, name: str) -> CodeRepository:
         if name not in self.code_repositories:
             arn = arn_formatter("code-repository", name, self.account_id, self.region_name)
-            raise ValidationError(f"Cannot find Code Repository ({arn})")
+            raise ValidationError(f"Cannot find CodeRepository ({arn})")
         return self.code_repositories[name]
 
     @paginate(pagination_model=_PAGINATION)
@@ -558,10 +563,13 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
         self.domains[created["DomainArn"].rpartition("/")[2]].__dict__["_sagelab_clock"] = clock
         return created
 
+    # A missing domain: API_DescribeDomain.html and API_DeleteDomain.html list ResourceNotFound ("Resource
+    # being access is not found", HTTP 400); moto answers a ValidationException, which clients could take
+    # for bad input.
     def describe_domain(self, domain_id: str) -> dict[str, Any]:
         self._sweep_deleted_studio()
         if domain_id not in self.domains:
-            raise ValidationError(message=f"Could not find domain '{domain_id}'.")
+            raise ResourceNotFound(f"Could not find domain '{domain_id}'.")
         return cast(dict[str, Any], self.domains[domain_id].describe())
 
     def list_domains(self, *args: Any, **kwargs: Any) -> Any:
@@ -611,7 +619,7 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
         Deleting for the transition time, then gone."""
         self._sweep_deleted_studio()
         if domain_id not in self.domains:
-            raise ValidationError(message=f"Could not find domain '{domain_id}'.")
+            raise ResourceNotFound(f"Could not find domain '{domain_id}'.")
         arn = self.domains[domain_id].arn
         if self._live_apps(domain_id):
             raise ResourceInUseException(f"Unable to delete Domain [{arn}] because Apps are associated "
