@@ -77,20 +77,41 @@ def aws_error(exc):
     return type(exc).__name__, str(exc)
 
 
-def is_not_found(exc):
-    """SageMaker answers a missing notebook instance, lifecycle config or code repository with a
-    ValidationException (RecordNotFound, "... does not exist", "Cannot find ..."), a missing endpoint with
-    one saying 'Could not find endpoint "<arn>".'"""
+# What a read call answers for a resource that does not exist: operation -> (error code, words of the
+# message, or None when the code alone says it). Where botocore's service model (the API reference's
+# "Errors" section) lists a not-found error, its code decides. SageMaker's older Describe* calls list no
+# error at all and answer a missing resource with a ValidationException: only their message tells it from
+# bad input, so for them the words AWS writes are matched (the same words terraform-provider-aws matches:
+# internal/service/sagemaker, "RecordNotFound", "Cannot find CodeRepository", "Could not find endpoint").
+NOT_FOUND = {
+    # API_DescribeDomain / API_DescribeUserProfile / API_DescribeApp / API_DescribeSpace: ResourceNotFound
+    "describe_domain": ("ResourceNotFound", None),
+    "describe_user_profile": ("ResourceNotFound", None),
+    "describe_app": ("ResourceNotFound", None),
+    "describe_space": ("ResourceNotFound", None),
+    # EventBridge Scheduler API_GetSchedule: ResourceNotFoundException
+    "get_schedule": ("ResourceNotFoundException", None),
+    # API_DescribeNotebookInstance lists no errors; AWS: ValidationException "RecordNotFound"
+    "describe_notebook_instance": ("ValidationException", "RecordNotFound"),
+    # API_DescribeNotebookInstanceLifecycleConfig lists no errors; AWS: ValidationException "Unable to
+    # describe Notebook Instance Lifecycle Config '<arn>'. (Details: ... does not exist.)"
+    "describe_notebook_instance_lifecycle_config": ("ValidationException", "does not exist"),
+    # API_DescribeCodeRepository lists no errors; AWS: ValidationException "Cannot find CodeRepository ..."
+    "describe_code_repository": ("ValidationException", "Cannot find CodeRepository"),
+    # API_DescribeEndpoint / EndpointConfig / Model list no errors; AWS: 'Could not find endpoint "<arn>".'
+    "describe_endpoint": ("ValidationException", "Could not find endpoint"),
+    "describe_endpoint_config": ("ValidationException", "Could not find endpoint configuration"),
+    "describe_model": ("ValidationException", "Could not find model"),
+}
+
+
+def is_not_found(exc, operation):
+    """Whether exc is what operation (a read call of NOT_FOUND) answers for a resource that does not exist."""
     if not isinstance(exc, ClientError):
         return False
+    wanted_code, words = NOT_FOUND[operation]
     code, message = aws_error(exc)
-    if code in ("ResourceNotFound", "ResourceNotFoundException", "NoSuchEntity"):
-        return True
-    lowered = message.lower()
-    return code == "ValidationException" and (
-        "recordnotfound" in lowered or "does not exist" in lowered or "cannot find" in lowered
-        or "could not find" in lowered or "not found" in lowered
-    )
+    return code == wanted_code and (words is None or words in message)
 
 
 class SageMakerApi:
@@ -119,12 +140,13 @@ class SageMakerApi:
         result.pop("ResponseMetadata", None)
         return result
 
-    def describe(self, operation, **params):
-        """A Describe* call's result, or None when the resource does not exist."""
+    def describe(self, operation, service="sagemaker", **params):
+        """A read call's result (Describe*, GetSchedule), or None when the resource does not exist: the
+        answer NOT_FOUND lists for the operation."""
         try:
-            result = getattr(self.client(), operation)(aws_retry=True, **params)
+            result = getattr(self.client(service), operation)(aws_retry=True, **params)
         except (BotoCoreError, ClientError) as exc:
-            if is_not_found(exc):
+            if is_not_found(exc, operation):
                 return None
             self.fail(exc, operation)
         result.pop("ResponseMetadata", None)
@@ -200,16 +222,106 @@ class Deadline:
 
 
 class Resource:
-    """What each SageMaker resource a module manages starts with: the module and its parameters, the API
-    wrapper, one deadline shared by every wait of the run, and the AWS calls made (planned, in check mode)."""
+    """The one shape of sagelab's AWS modules: each resource class reads (read: the describe, None when the
+    resource is absent), plans and applies through act() - every write call recorded in self.actions, and
+    only recorded in check mode - waits with wait() on one deadline shared by the whole run, and ends with
+    result(): changed (a write was made, or in check mode would be), the before/after diff in diff mode and
+    the module's own fields. A subclass says what it manages (kind, and the name in diff headers) and
+    whether its RETURN documents the actions (report_actions); ensure() returns the module's result."""
+
+    kind = "resource"  # for diff headers: "<kind> <label>"
+    report_actions = False  # True when the module's RETURN documents `actions` (then the diff names them)
 
     def __init__(self, module, api):
         self.module = module
         self.api = api
         self.params = module.params
-        self.name = module.params["name"]
-        self.deadline = Deadline(module.params["wait_timeout"])
+        self.name = module.params.get("name")
+        self.deadline = Deadline(module.params.get("wait_timeout") or 0)
         self.actions = []
+
+    @classmethod
+    def run(cls, module):
+        """exit_json with the result of ensure() (main() validates the input first)."""
+        module.exit_json(**cls(module, SageMakerApi(module)).ensure())
+
+    def ensure(self):
+        raise NotImplementedError
+
+    @property
+    def label(self):
+        return self.name
+
+    @property
+    def wrote(self):
+        """Whether the run made a write call (not check mode): what it returns is then described again."""
+        return bool(self.actions) and not self.module.check_mode
+
+    # reading
+
+    def read(self, operation, service="sagemaker", **params):
+        """The Describe*/Get* result, or None when the resource does not exist (SageMakerApi.describe)."""
+        return self.api.describe(operation, service=service, **params)
+
+    # writing
+
+    def before_write(self, action):
+        """Called before every write act() records; a subclass may refuse the write (fail_json) here."""
+
+    def act(self, operation, action=None, service="sagemaker", **params):
+        """A write call: recorded in self.actions as action (by default the API's name of the operation,
+        CreateDomain for create_domain), skipped in check mode. The call's result, {} in check mode."""
+        action = action or "".join(word.capitalize() for word in operation.split("_"))
+        self.before_write(action)
+        self.actions.append(action)
+        if self.module.check_mode:
+            return {}
+        return self.api.call(operation, service=service, **params)
+
+    def set_tags(self, arn, to_set, to_unset):
+        """Tags set as a difference (DeleteTags, AddTags), recorded like every write. Not subject to
+        before_write: AWS tags a SageMaker resource in any status."""
+        if to_unset:
+            self.actions.append("DeleteTags")
+        if to_set:
+            self.actions.append("AddTags")
+        if (to_set or to_unset) and not self.module.check_mode:
+            self.api.set_tags(arn, to_set, to_unset)
+
+    # waiting
+
+    def wait(self, fetch, done, what, needed=False):
+        """Poll fetch() until done(result) (wait_for, on the run's deadline) when the run waits (wait: true,
+        or the next step needs it: needed); never in check mode. The last result, None when not waited."""
+        if self.module.check_mode or not (needed or self.params.get("wait")):
+            return None
+        return wait_for(self.module, fetch, done, self.deadline, what, **self.progress())
+
+    def progress(self):
+        """What a failure after some writes adds to its result (changed, and the actions when reported)."""
+        if self.report_actions:
+            return {"changed": bool(self.actions), "actions": self.actions}
+        return {"changed": bool(self.actions)}
+
+    # the result
+
+    def diff(self, before, after):
+        header = f"{self.kind} {self.label}"
+        done = f" ({', '.join(self.actions)})" if self.report_actions and self.actions else ""
+        return {"before": before or {}, "after": after or {}, "before_header": header,
+                "after_header": header + done}
+
+    def result(self, before, after, **fields):
+        """The module's result: changed, the actions (when reported), the fields, the diff in diff mode."""
+        result = dict(self.progress(), **fields)
+        if self.module._diff:
+            result["diff"] = self.diff(before, after)
+        return result
+
+
+def new_tags(tags):
+    """The tags option of a resource being created, as strings ({} when none)."""
+    return {str(k): str(v) for k, v in (tags or {}).items()}
 
 
 def wait_for(module, fetch, done, deadline, what, first_delay=0.5, max_delay=15.0, **fail_extra):
@@ -273,7 +385,7 @@ def domain_describe(api, domain_id):
     try:
         result = api.client().describe_domain(aws_retry=True, DomainId=domain_id)
     except (BotoCoreError, ClientError) as exc:
-        if is_not_found(exc) or "could not find" in aws_error(exc)[1].lower():
+        if is_not_found(exc, "describe_domain") or "could not find" in aws_error(exc)[1].lower():
             return None
         api.fail(exc, "describe_domain")
     result.pop("ResponseMetadata", None)

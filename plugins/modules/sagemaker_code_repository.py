@@ -137,7 +137,8 @@ import re  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    SageMakerApi,
+    Resource,
+    new_tags,
     tag_changes,
     tags_after,
     to_result,
@@ -165,40 +166,45 @@ def settings_of(described):
             "secret_arn": git.get("SecretArn")}
 
 
-def ensure_code_repository(module, api):
-    """Read the repository, compare, return early in check mode, apply what AWS allows."""
-    params = module.params
-    name = params["name"]
-    described = api.describe("describe_code_repository", CodeRepositoryName=name)
-    current_tags = api.tags(described["CodeRepositoryArn"]) if described else {}
-    before = dict(settings_of(described), tags=current_tags) if described else {}
-    result = {"changed": False, "changed_settings": []}
+class CodeRepository(Resource):
+    """Reads the repository, compares, plans and applies what AWS allows (only the secret and tags change)."""
 
-    if params["state"] == "absent":
-        after = {}
-        if described:
-            result.update(changed=True, changed_settings=["state"])
-            if not module.check_mode:
-                api.call("delete_code_repository", CodeRepositoryName=name)
-        described = None
-    elif described is None:
+    kind = "code repository"
+
+    def describe(self):
+        return self.read("describe_code_repository", CodeRepositoryName=self.name)
+
+    def ensure(self):
+        described = self.describe()
+        current_tags = self.api.tags(described["CodeRepositoryArn"]) if described else {}
+        before = dict(settings_of(described), tags=current_tags) if described else {}
+        if self.params["state"] == "absent":
+            if described:
+                self.act("delete_code_repository", CodeRepositoryName=self.name)
+            return self.finish(before, {}, ["state"] if described else [], None, current_tags)
+        if described is None:
+            return self.create()
+        return self.update(described, before, current_tags)
+
+    def create(self):
+        params = self.params
         if not params["repository_url"]:
-            module.fail_json(msg=f"repository_url: is required to create code repository {name}")
+            self.module.fail_json(msg=f"repository_url: is required to create code repository {self.name}")
         git = {"RepositoryUrl": params["repository_url"]}
         if params["branch"]:
             git["Branch"] = params["branch"]
         if params["secret_arn"]:
             git["SecretArn"] = params["secret_arn"]
-        tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
+        tags = new_tags(params["tags"])
+        request = {"CodeRepositoryName": self.name, "GitConfig": git}
+        if tags:
+            request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+        self.act("create_code_repository", **request)
         after = dict(settings_of({"GitConfig": git}), tags=tags)
-        result.update(changed=True, changed_settings=["state"])
-        if not module.check_mode:
-            request = {"CodeRepositoryName": name, "GitConfig": git}
-            if tags:
-                request["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-            api.call("create_code_repository", **request)
-            described = api.describe("describe_code_repository", CodeRepositoryName=name)
-    else:
+        return self.finish({}, after, ["state"], None, {})
+
+    def update(self, described, before, current_tags):
+        params = self.params
         current = settings_of(described)
         fixed = [(key, current[key], params[key]) for key in ("repository_url", "branch")
                  if params[key] is not None and params[key] != current[key]]
@@ -206,35 +212,30 @@ def ensure_code_repository(module, api):
             fixed.append(("secret_arn", current["secret_arn"], ""))
         if fixed:
             details = "; ".join(f"{key}: {old!r} -> {new!r}" for key, old, new in fixed)
-            module.fail_json(
-                msg=(f"Cannot change {', '.join(item[0] for item in fixed)} of code repository {name}: "
+            self.module.fail_json(
+                msg=(f"Cannot change {', '.join(item[0] for item in fixed)} of code repository {self.name}: "
                      f"AWS can only change its secret_arn ({details}). Delete the repository (state: absent) "
                      "and create it again, or leave these options as they are."),
                 code_repository=to_result(described, current_tags))
         to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
         secret = params["secret_arn"]
         new_secret = secret if secret not in (None, "", current["secret_arn"]) else None
+        if new_secret:
+            self.act("update_code_repository", CodeRepositoryName=self.name,
+                     GitConfig={"SecretArn": new_secret})
+        self.set_tags(described["CodeRepositoryArn"], to_set, to_unset)
         changed = (["secret_arn"] if new_secret else []) + (["tags"] if to_set or to_unset else [])
         after = dict(current, secret_arn=new_secret or current["secret_arn"],
                      tags=tags_after(current_tags, to_set, to_unset))
-        result.update(changed=bool(changed), changed_settings=changed)
-        if changed and not module.check_mode:
-            if new_secret:
-                api.call("update_code_repository", CodeRepositoryName=name,
-                         GitConfig={"SecretArn": new_secret})
-            api.set_tags(described["CodeRepositoryArn"], to_set, to_unset)
-            described = api.describe("describe_code_repository", CodeRepositoryName=name)
+        return self.finish(before, after, changed, described, current_tags)
 
-    if described:
-        fresh = result["changed"] and not module.check_mode
-        result["code_repository"] = to_result(described, api.tags(described["CodeRepositoryArn"]) if fresh
-                                              else current_tags)
-    else:
-        result["code_repository"] = {}
-    if module._diff:
-        result["diff"] = {"before": before, "after": after, "before_header": f"code repository {name}",
-                          "after_header": f"code repository {name}"}
-    return result
+    def finish(self, before, after, changed_settings, described, current_tags):
+        """The result; after a real write the repository is described again (gone after a deletion)."""
+        if self.wrote and self.params["state"] == "present":
+            described = self.describe()
+            current_tags = self.api.tags(described["CodeRepositoryArn"]) if described else {}
+        repository = to_result(described, current_tags) if described else {}
+        return self.result(before, after, changed_settings=changed_settings, code_repository=repository)
 
 
 def main():
@@ -253,7 +254,7 @@ def main():
     error = validate(module.params)
     if error:
         module.fail_json(msg=error)
-    module.exit_json(**ensure_code_repository(module, SageMakerApi(module)))
+    CodeRepository.run(module)
 
 
 if __name__ == "__main__":

@@ -176,7 +176,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import normali
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    SageMakerApi,
+    Resource,
+    new_tags,
     tag_changes,
     tags_after,
 )
@@ -220,64 +221,64 @@ def scripts_of(described):
     return {option: decode(described.get(api_key)) for option, api_key in SCRIPTS} if described else {}
 
 
-def ensure_lifecycle_config(module, api):
-    """Read the configuration, compare its scripts, return early in check mode, apply."""
-    params = module.params
-    name = params["name"]
-    described = api.describe("describe_notebook_instance_lifecycle_config",
-                             NotebookInstanceLifecycleConfigName=name)
-    before = scripts_of(described)
-    result = {"changed": False, "changed_scripts": []}
+class LifecycleConfig(Resource):
+    """Reads the configuration, compares its scripts and tags, plans and applies."""
 
-    if params["state"] == "absent":
-        after = {}
-        if described:
-            result.update(changed=True, changed_scripts=[opt for opt, _kind in SCRIPTS if before[opt]])
-            if not module.check_mode:
-                api.call("delete_notebook_instance_lifecycle_config",
-                         NotebookInstanceLifecycleConfigName=name)
-        result["lifecycle_config"] = {}
-    else:
+    def describe(self):
+        return self.read("describe_notebook_instance_lifecycle_config",
+                         NotebookInstanceLifecycleConfigName=self.name)
+
+    def ensure(self):
+        described = self.describe()
+        before = scripts_of(described)
+        if self.params["state"] == "absent":
+            if described:
+                self.act("delete_notebook_instance_lifecycle_config",
+                         NotebookInstanceLifecycleConfigName=self.name)
+            return self.result(before, {}, lifecycle_config={},
+                               changed_scripts=[opt for opt, _kind in SCRIPTS if before.get(opt)])
+        return self.present(described, before)
+
+    def present(self, described, before):
+        params = self.params
         wanted = {option: params[option] for option, _unused in SCRIPTS}
         after = {option: before.get(option, "") if wanted[option] is None else wanted[option]
                  for option, _unused in SCRIPTS}
         changed = [option for option, _unused in SCRIPTS if after[option] != before.get(option, "")]
         arn = described.get("NotebookInstanceLifecycleConfigArn") if described else None
-        current_tags = api.tags(arn) if arn else {}
-        to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        current_tags = self.api.tags(arn) if arn else {}
         if described is None:
-            to_set, to_unset = {str(k): str(v) for k, v in (params["tags"] or {}).items()}, []
-        result.update(changed=described is None or bool(changed) or bool(to_set or to_unset),
-                      changed_scripts=changed, changed_tags=bool(to_set or to_unset))
-        if not module.check_mode and (described is None or changed):
-            request = {"NotebookInstanceLifecycleConfigName": name}
+            to_set, to_unset = new_tags(params["tags"]), []
+        else:
+            to_set, to_unset = tag_changes(current_tags, params["tags"], params["purge_tags"])
+        if described is None or changed:
+            request = {"NotebookInstanceLifecycleConfigName": self.name}
             for option, api_key in SCRIPTS:
                 # a new configuration gets its scripts; an existing one only those that changed
                 if (after[option] if described is None else option in changed):
                     request[api_key] = hooks(after[option])
             if described is None and to_set:
                 request["Tags"] = [{"Key": k, "Value": v} for k, v in to_set.items()]
-            operation = ("create_notebook_instance_lifecycle_config" if described is None
-                         else "update_notebook_instance_lifecycle_config")
-            api.call(operation, **request)
-        if not module.check_mode and arn and (to_set or to_unset):
-            api.set_tags(arn, to_set, to_unset)
-        if not module.check_mode and result["changed"]:
-            described = api.describe("describe_notebook_instance_lifecycle_config",
-                                     NotebookInstanceLifecycleConfigName=name)
-        config = {"name": name, **after, "tags": tags_after(current_tags, to_set, to_unset)}
+            self.act("create_notebook_instance_lifecycle_config" if described is None
+                     else "update_notebook_instance_lifecycle_config", **request)
+        if arn:
+            self.set_tags(arn, to_set, to_unset)
+        if self.wrote:
+            described = self.describe()
+        config = {"name": self.name, **after, "tags": tags_after(current_tags, to_set, to_unset)}
         if described:
             times = normalize_boto3_result({key: described.get(key)
                                             for key in ("CreationTime", "LastModifiedTime")})
             config.update(arn=described.get("NotebookInstanceLifecycleConfigArn"),
                           creation_time=times["CreationTime"], last_modified_time=times["LastModifiedTime"])
-        result["lifecycle_config"] = config
+        return self.result(before, after, lifecycle_config=config, changed_scripts=changed,
+                           changed_tags=bool(to_set or to_unset))
 
-    if module._diff:
-        result["diff"] = [{"before": before.get(option, ""), "after": after.get(option, ""),
-                           "before_header": f"{name} {option}", "after_header": f"{name} {option}"}
-                          for option, _unused in SCRIPTS]
-    return result
+    def diff(self, before, after):
+        """One entry per script: its text before and after."""
+        return [{"before": before.get(option, ""), "after": after.get(option, ""),
+                 "before_header": f"{self.name} {option}", "after_header": f"{self.name} {option}"}
+                for option, _unused in SCRIPTS]
 
 
 def main():
@@ -295,7 +296,7 @@ def main():
     error = validate(module.params)
     if error:
         module.fail_json(msg=error)
-    module.exit_json(**ensure_lifecycle_config(module, SageMakerApi(module)))
+    LifecycleConfig.run(module)
 
 
 if __name__ == "__main__":

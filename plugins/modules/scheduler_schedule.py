@@ -281,18 +281,11 @@ diff:
 import json  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 
-try:
-    from botocore.exceptions import BotoCoreError, ClientError
-except ImportError:  # AnsibleAWSModule reports a missing boto3/botocore itself
-    BotoCoreError = ClientError = Exception
-
-from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict  # noqa: E402
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import normalize_boto3_result  # noqa: E402
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    SageMakerApi,
-    is_not_found,
+    Resource,
+    to_result,
 )
 
 SERVICE = "scheduler"
@@ -490,53 +483,39 @@ def request_of(params, after, described):
 
 # --- AWS ----------------------------------------------------------------------------------------------
 
-def get_schedule(api, name, group):
-    try:
-        result = api.client(SERVICE).get_schedule(aws_retry=True, Name=name, GroupName=group)
-    except (BotoCoreError, ClientError) as exc:
-        if is_not_found(exc):
-            return None
-        api.fail(exc, "get_schedule")
-    result.pop("ResponseMetadata", None)
-    return result
+class Schedule(Resource):
+    """Reads the schedule, compares the managed settings, plans and applies (EventBridge Scheduler)."""
 
+    kind = "schedule"
 
-def to_result(described):
-    if not described:
-        return {}
-    return camel_dict_to_snake_dict(normalize_boto3_result(described))
+    @property
+    def label(self):
+        return f"{self.params['group_name']}/{self.name}"
 
+    def describe(self):
+        return self.read("get_schedule", service=SERVICE, Name=self.name, GroupName=self.params["group_name"])
 
-def ensure_schedule(module, api):
-    """Read the schedule, compare the managed settings, return early in check mode, apply."""
-    params = module.params
-    name, group = params["name"], params["group_name"]
-    described = get_schedule(api, name, group)
-    before = view(described)
-    result = {"changed": False, "changed_settings": []}
-
-    if params["state"] == "absent":
-        after = {}
-        if described:
-            result["changed"] = True
-            if not module.check_mode:
-                api.call("delete_schedule", service=SERVICE, Name=name, GroupName=group)
-        result["schedule"] = {}
-    else:
+    def ensure(self):
+        params = self.params
+        described = self.describe()
+        before = view(described)
+        if params["state"] == "absent":
+            if described:
+                self.act("delete_schedule", service=SERVICE, Name=self.name, GroupName=params["group_name"])
+            return self.result(before, {}, changed_settings=[], schedule={})
+        existed = described is not None
         after = wanted_view(params, before)
-        changed = [key for key in after if not described or after[key] != before.get(key)]
-        result.update(changed=bool(changed), changed_settings=[] if not described else changed)
+        changed = [key for key in after if not existed or after[key] != before.get(key)]
         request = request_of(params, after, described)
-        if changed and not module.check_mode:
-            api.call("create_schedule" if not described else "update_schedule", service=SERVICE, **request)
-            described = get_schedule(api, name, group)
-        result["schedule"] = to_result(described) if described and (not changed or not module.check_mode) \
-            else to_result({k: v for k, v in request.items() if k not in ("StartDate", "EndDate")})
-
-    if module._diff:
-        header = f"schedule {group}/{name}"
-        result["diff"] = {"before": before, "after": after, "before_header": header, "after_header": header}
-    return result
+        if changed:
+            self.act("update_schedule" if existed else "create_schedule", service=SERVICE, **request)
+        if self.wrote:
+            described = self.describe()
+        if described and (not changed or self.wrote):
+            schedule = to_result(described)
+        else:  # a creation or an update in check mode: the schedule as the request makes it
+            schedule = to_result({k: v for k, v in request.items() if k not in ("StartDate", "EndDate")})
+        return self.result(before, after, changed_settings=changed if existed else [], schedule=schedule)
 
 
 def main():
@@ -570,7 +549,7 @@ def main():
         module.fail_json(msg=error)
     if module.params["validate_only"]:
         module.exit_json(changed=False, changed_settings=[], schedule={})
-    module.exit_json(**ensure_schedule(module, SageMakerApi(module)))
+    Schedule.run(module)
 
 
 if __name__ == "__main__":

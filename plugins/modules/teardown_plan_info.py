@@ -262,7 +262,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     aws_error,
     domain_describe,
     find_domains,
-    is_not_found,
 )
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import (  # noqa: E402
     auto_stop_config_name,
@@ -307,12 +306,9 @@ def schedule_targets(api, notebooks, group):
     targets = {}
     for notebook in notebooks:
         for name in schedule_names(notebook):
-            try:
-                described = api.client("scheduler").get_schedule(aws_retry=True, Name=name, GroupName=group)
-            except (BotoCoreError, ClientError) as exc:
-                if is_not_found(exc):
-                    continue
-                api.fail(exc, "get_schedule")
+            described = api.describe("get_schedule", service="scheduler", Name=name, GroupName=group)
+            if described is None:
+                continue
             try:
                 target_input = json.loads((described.get("Target") or {}).get("Input") or "{}")
             except ValueError:
