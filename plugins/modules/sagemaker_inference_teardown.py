@@ -112,9 +112,8 @@ diff:
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
-    Deadline,
-    SageMakerApi,
-    wait_for,
+    Resource,
+    new_tags,
 )
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import (  # noqa: E402
     INFERENCE_KINDS,
@@ -122,27 +121,28 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import
 )
 
 
-def ensure_inference_absent(module, api):
-    """Find what carries the tags, return early in check mode, remove it in dependency order."""
-    wanted = {str(k): str(v) for k, v in module.params["tags"].items()}
-    found = tagged_inference(api, wanted, module.params["name_prefix"])
-    result = {"changed": any(found.values()), "removed": found}
-    if module._diff:
+class TaggedInference(Resource):
+    """Finds what carries the tags, plans (check mode) or removes it in dependency order."""
+
+    def ensure(self):
+        found = tagged_inference(self.api, new_tags(self.params["tags"]), self.params["name_prefix"])
+        for name in found["endpoints"]:
+            self.act("delete_endpoint", EndpointName=name)
+        for name in found["endpoints"]:  # deleted in parallel, waited for one by one
+            self.wait(lambda n=name: self.read("describe_endpoint", EndpointName=n),
+                      lambda described: described is None,
+                      lambda described, n=name: f"endpoint {n} to be deleted "
+                                                f"(now {described['EndpointStatus']})",
+                      needed=True)
+        for key in ("endpoint_configs", "models"):
+            for name in found[key]:
+                self.act(INFERENCE_KINDS[key]["delete"], **{INFERENCE_KINDS[key]["name"]: name})
         listed = [f"{key}/{name}" for key, names in found.items() for name in names]
-        result["diff"] = {"before": "\n".join(listed) + ("\n" if listed else ""), "after": ""}
-    if module.check_mode or not result["changed"]:
-        return result
-    deadline = Deadline(module.params["wait_timeout"])
-    for name in found["endpoints"]:
-        api.call("delete_endpoint", EndpointName=name)
-    for name in found["endpoints"]:  # deleted in parallel, waited for one by one
-        wait_for(module, lambda n=name: api.describe("describe_endpoint", EndpointName=n),
-                 lambda described: described is None, deadline,
-                 lambda described, n=name: f"endpoint {n} to be deleted (now {described['EndpointStatus']})")
-    for key in ("endpoint_configs", "models"):
-        for name in found[key]:
-            api.call(INFERENCE_KINDS[key]["delete"], **{INFERENCE_KINDS[key]["name"]: name})
-    return result
+        return self.result("\n".join(listed) + ("\n" if listed else ""), "", removed=found)
+
+    def diff(self, before, after):
+        """The tagged resources' names, one kind/name a line, before; none after."""
+        return {"before": before, "after": after}
 
 
 def main():
@@ -161,7 +161,7 @@ def main():
         error = f"wait_timeout: {params['wait_timeout']} is not allowed; allowed: 0 or more seconds"
     if error:
         module.fail_json(msg=error)
-    module.exit_json(**ensure_inference_absent(module, SageMakerApi(module)))
+    TaggedInference.run(module)
 
 
 if __name__ == "__main__":

@@ -470,11 +470,12 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     BotoCoreError,
     ClientError,
     Resource,
-    SageMakerApi,
+    new_tags,
+    resolve_role,
+    same_role,
     tag_changes,
     tags_after,
     to_result,
-    wait_for,
 )
 
 DEFAULT_INSTANCE_TYPE = "ml.t3.medium"
@@ -568,16 +569,6 @@ def wanted_settings(params):
     }
 
 
-def same_role(current_arn, wanted):
-    """Whether the role option names the current role. Role names are unique in an account, so a name
-    matches the last part of the current ARN; an ARN must match exactly."""
-    if wanted is None or not current_arn:
-        return wanted is None
-    if wanted.startswith("arn:"):
-        return wanted == current_arn
-    return current_arn.split(":role/", 1)[-1].rsplit("/", 1)[-1] == wanted.rsplit("/", 1)[-1]
-
-
 def differs(key, current, wanted):
     if wanted is None:
         return False
@@ -586,14 +577,6 @@ def differs(key, current, wanted):
     if key == "kms_key_id":
         return kms_key(current) != kms_key(wanted)
     return current != wanted
-
-
-def resolve_role(api, role):
-    """An ARN for a role name, in the caller's account and partition."""
-    if role is None or role.startswith("arn:"):
-        return role
-    account, partition = api.account_partition()
-    return f"arn:{partition}:iam::{account}:role/{role}"
 
 
 # --- API parameters ---------------------------------------------------------------------------------------
@@ -707,12 +690,14 @@ def creation_settings(wanted):
 class NotebookInstance(Resource):
     """Reads, plans and applies one notebook instance; every wait shares one deadline."""
 
+    kind = "notebook instance"
+    report_actions = True
     unsettled = None  # the transitional status the instance was found in and not waited out (settle())
 
     # reading and waiting
 
     def describe(self):
-        return self.api.describe("describe_notebook_instance", NotebookInstanceName=self.name)
+        return self.read("describe_notebook_instance", NotebookInstanceName=self.name)
 
     def status_text(self, described):
         if described is None:
@@ -729,15 +714,14 @@ class NotebookInstance(Resource):
                 if gone_ok:
                     return True
                 self.module.fail_json(msg=f"Notebook instance {self.name} disappeared while waiting for "
-                                      f"{wanted}", actions=self.actions, changed=bool(self.actions))
+                                      f"{wanted}", **self.progress())
             status = described["NotebookInstanceStatus"]
             if status == "Failed" and "Failed" not in statuses:
                 self.fail_failed(described, f"while waiting for {wanted}")
             return status in statuses
 
-        return wait_for(self.module, self.describe, done, self.deadline,
-                        lambda described: f"{wanted} of {self.status_text(described)}",
-                        changed=bool(self.actions), actions=self.actions)
+        return self.wait(self.describe, done, lambda described: f"{wanted} of {self.status_text(described)}",
+                         needed=True)
 
     def settle(self, described):
         """Wait out a transitional status; the settled description (None when it was being deleted).
@@ -764,51 +748,37 @@ class NotebookInstance(Resource):
         self.module.fail_json(
             msg=f"Notebook instance {self.name} is Failed {when}: "
                 f"{described.get('FailureReason') or 'no reason given'}",
-            failure_reason=described.get("FailureReason"), actions=self.actions, changed=bool(self.actions),
-            notebook_instance=to_result(described))
+            failure_reason=described.get("FailureReason"), notebook_instance=to_result(described),
+            **self.progress())
 
     # writing
 
-    def refuse_unsettled(self, action):
+    def before_write(self, action):
         """With wait: false on an instance found in a transitional status, no write is made."""
         if self.unsettled and not self.module.check_mode:
             self.module.fail_json(
                 msg=(f"Notebook instance {self.name} is {self.unsettled}: AWS changes it only once it is "
                      f"{SETTLES_TO[self.unsettled] or 'deleted'}, and wait: false does not wait for that "
                      f"(the run would {action}). Run again later, or with wait: true."),
-                status=self.unsettled, actions=self.actions, changed=bool(self.actions))
-
-    def act(self, operation, action, **params):
-        self.refuse_unsettled(action)
-        self.actions.append(action)
-        if not self.module.check_mode:
-            self.api.call(operation, **params)
+                status=self.unsettled, **self.progress())
 
     def stop(self):
-        self.act("stop_notebook_instance", "StopNotebookInstance", NotebookInstanceName=self.name)
+        self.act("stop_notebook_instance", NotebookInstanceName=self.name)
 
     def start(self):
-        self.act("start_notebook_instance", "StartNotebookInstance", NotebookInstanceName=self.name)
+        self.act("start_notebook_instance", NotebookInstanceName=self.name)
 
     def delete(self):
-        self.act("delete_notebook_instance", "DeleteNotebookInstance", NotebookInstanceName=self.name)
+        self.act("delete_notebook_instance", NotebookInstanceName=self.name)
 
     def create(self, request):
-        self.act("create_notebook_instance", "CreateNotebookInstance", **request)
+        self.act("create_notebook_instance", **request)
 
-    def wait(self, statuses, gone_ok=False, needed=False):
+    def wait_status(self, statuses, gone_ok=False, needed=False):
         """Wait when the run asks for it (wait: true) or the next step needs it; never in check mode."""
         if self.module.check_mode or not (needed or self.params["wait"]):
             return None
         return self.wait_until(statuses, gone_ok=gone_ok)
-
-    def set_tags(self, arn, to_set, to_unset):
-        if to_unset:
-            self.actions.append("DeleteTags")
-        if to_set:
-            self.actions.append("AddTags")
-        if not self.module.check_mode:
-            self.api.set_tags(arn, to_set, to_unset)
 
     # the states
 
@@ -818,9 +788,9 @@ class NotebookInstance(Resource):
         status = described["NotebookInstanceStatus"]
         if status == "InService":
             self.stop()
-            self.wait(["Stopped"], needed=True)
+            self.wait_status(["Stopped"], needed=True)
         self.delete()
-        self.wait([], gone_ok=True)
+        self.wait_status([], gone_ok=True)
         return {}
 
     def ensure(self):
@@ -882,15 +852,15 @@ class NotebookInstance(Resource):
             self.module.fail_json(msg=error)
         self.check_references(settings)
         settings["role_arn"] = resolve_role(self.api, settings["role_arn"])
-        tags = {str(k): str(v) for k, v in (params["tags"] or {}).items()}
+        tags = new_tags(params["tags"])
         self.create(create_request(self.name, settings, tags))
         final = "Stopped" if params["state"] == "stopped" else "InService"
         if params["state"] == "stopped":
-            self.wait(["InService"], needed=True)  # AWS stops only an instance that is in service
+            self.wait_status(["InService"], needed=True)  # AWS stops only an instance that is in service
             self.stop()
-            self.wait(["Stopped"])
+            self.wait_status(["Stopped"])
         else:
-            self.wait(["InService"])
+            self.wait_status(["InService"])
         after = dict({k: v for k, v in settings.items() if v is not None}, tags=tags, status=final)
         return self.finish(None, after, ["state"])
 
@@ -943,22 +913,22 @@ class NotebookInstance(Resource):
         if request:
             if status == "InService":
                 self.stop()
-                self.wait(["Stopped"], needed=True)
+                self.wait_status(["Stopped"], needed=True)
             self.update(request, restart=running and final == "InService")
             if final == "Failed":
                 final = "Stopped"  # an update ends a failure
             if final == "InService":
-                self.wait(["Stopped"], needed=True)  # Updating -> Stopped before it can start
+                self.wait_status(["Stopped"], needed=True)  # Updating -> Stopped before it can start
                 self.start()
-                self.wait(["InService"])
+                self.wait_status(["InService"])
             else:
-                self.wait(["Stopped"])
+                self.wait_status(["Stopped"])
         elif final == "InService" and status != "InService":
             self.start()
-            self.wait(["InService"])
+            self.wait_status(["InService"])
         elif final == "Stopped" and status == "InService":
             self.stop()
-            self.wait(["Stopped"])
+            self.wait_status(["Stopped"])
         if status == "Failed" and final == "Failed":
             self.module.warn(f"Notebook instance {self.name} is Failed: "
                              f"{described.get('FailureReason') or 'no reason given'}")
@@ -975,7 +945,7 @@ class NotebookInstance(Resource):
     def update(self, request, restart):
         """UpdateNotebookInstance; if it fails after the module stopped the instance, start it again and
         report changed: true (the instance was stopped and started) with what happened."""
-        self.refuse_unsettled("UpdateNotebookInstance")
+        self.before_write("UpdateNotebookInstance")
         self.actions.append("UpdateNotebookInstance")
         if self.module.check_mode:
             return
@@ -1007,18 +977,18 @@ class NotebookInstance(Resource):
         status = described["NotebookInstanceStatus"]
         if status == "InService":
             self.stop()
-            self.wait(["Stopped"], needed=True)
+            self.wait_status(["Stopped"], needed=True)
         self.delete()
-        self.wait([], gone_ok=True, needed=True)
+        self.wait_status([], gone_ok=True, needed=True)
         self.create(create_request(self.name, settings, tags))
         if final in ("Stopped", "Failed"):
             final = "Stopped"
-            self.wait(["InService"], needed=True)
+            self.wait_status(["InService"], needed=True)
             self.stop()
-            self.wait(["Stopped"])
+            self.wait_status(["Stopped"])
         else:
             final = "InService"
-            self.wait(["InService"])
+            self.wait_status(["InService"])
         changed = sorted({key for key in settings if differs(key, current.get(key), wanted.get(key))
                           and wanted.get(key) is not None} | ({"tags"} if to_set or to_unset else set()))
         before = dict(current, tags=current_tags, status=status)
@@ -1027,28 +997,21 @@ class NotebookInstance(Resource):
 
     def finish(self, before, after, changed_names, described=None, gone=False):
         """The module's result; the instance is described again after a real change."""
-        result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": changed_names}
-        if self.module.check_mode or not self.actions:
+        if not self.wrote:
             final = None if gone else described
         else:
             final = None if gone and self.params["wait"] else self.describe()
+        fields = {"changed_settings": changed_names, "notebook_instance": {}}
         if final is not None:
-            result["notebook_instance"] = to_result(final, self.api.tags(final["NotebookInstanceArn"]))
+            fields["notebook_instance"] = to_result(final, self.api.tags(final["NotebookInstanceArn"]))
             if final["NotebookInstanceStatus"] == "Failed":
-                result["notebook_instance"].setdefault("failure_reason", final.get("FailureReason"))
-            if self.unsettled and (self.module.check_mode or not self.actions):
+                fields["notebook_instance"].setdefault("failure_reason", final.get("FailureReason"))
+            if self.unsettled and not self.wrote:
                 # planned from the status it moves to (check mode, wait: false): report the one it is in
-                result["notebook_instance"]["notebook_instance_status"] = self.unsettled
-        else:
-            result["notebook_instance"] = {}
+                fields["notebook_instance"]["notebook_instance_status"] = self.unsettled
         if self.params["presigned_url"] and final is not None and not self.module.check_mode:
-            result["url"] = self.presigned_url()
-        if self.module._diff:
-            result["diff"] = {"before": before or {}, "after": after or {},
-                              "before_header": f"notebook instance {self.name}",
-                              "after_header": f"notebook instance {self.name}"
-                              + (f" ({', '.join(self.actions)})" if self.actions else "")}
-        return result
+            fields["url"] = self.presigned_url()
+        return self.result(before, after, **fields)
 
     def presigned_url(self):
         request = {"NotebookInstanceName": self.name}
@@ -1092,8 +1055,7 @@ def main():
     error = validate(module.params)
     if error:
         module.fail_json(msg=error)
-    result = NotebookInstance(module, SageMakerApi(module)).ensure()
-    module.exit_json(**result)
+    NotebookInstance.run(module)
 
 
 if __name__ == "__main__":
