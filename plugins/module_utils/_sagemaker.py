@@ -380,16 +380,8 @@ def find_domains(api):
 
 
 def domain_describe(api, domain_id):
-    """DescribeDomain, or None when the domain does not exist (AWS: ResourceNotFound; moto: a
-    ValidationException 'Could not find domain')."""
-    try:
-        result = api.client().describe_domain(aws_retry=True, DomainId=domain_id)
-    except (BotoCoreError, ClientError) as exc:
-        if is_not_found(exc, "describe_domain") or "could not find" in aws_error(exc)[1].lower():
-            return None
-        api.fail(exc, "describe_domain")
-    result.pop("ResponseMetadata", None)
-    return result
+    """DescribeDomain, or None when the domain does not exist (ResourceNotFound)."""
+    return api.describe("describe_domain", DomainId=domain_id)
 
 
 def resolve_domain(api, domain_id=None, domain_name=None):
