@@ -704,9 +704,10 @@ class NotebookInstance(Resource):
             return f"notebook instance {self.name} (it no longer exists)"
         return f"notebook instance {self.name} (it is {described['NotebookInstanceStatus']})"
 
-    def wait_until(self, statuses, gone_ok=False):
-        """Wait for one of statuses (or for the instance to be gone when gone_ok); a Failed instance ends
-        the wait with its reason, unless Failed is one of statuses."""
+    def wait_status(self, statuses, gone_ok=False, needed=False):
+        """Wait for one of statuses (or for the instance to be gone when gone_ok) when the run asks for it
+        (wait: true) or the next step needs it; never in check mode. A Failed instance ends the wait with
+        its reason, unless Failed is one of statuses."""
         wanted = " or ".join(statuses) if statuses else "deletion"
 
         def done(described):
@@ -721,7 +722,7 @@ class NotebookInstance(Resource):
             return status in statuses
 
         return self.wait(self.describe, done, lambda described: f"{wanted} of {self.status_text(described)}",
-                         needed=True)
+                         needed=needed)
 
     def settle(self, described):
         """Wait out a transitional status; the settled description (None when it was being deleted).
@@ -741,8 +742,8 @@ class NotebookInstance(Resource):
                 return None
             return dict(described, NotebookInstanceStatus=SETTLES_TO[status])
         if status == "Deleting":
-            return self.wait_until([], gone_ok=True)
-        return self.wait_until(["InService", "Stopped", "Failed"])
+            return self.wait_status([], gone_ok=True, needed=True)
+        return self.wait_status(["InService", "Stopped", "Failed"], needed=True)
 
     def fail_failed(self, described, when):
         self.module.fail_json(
@@ -774,12 +775,6 @@ class NotebookInstance(Resource):
     def create(self, request):
         self.act("create_notebook_instance", **request)
 
-    def wait_status(self, statuses, gone_ok=False, needed=False):
-        """Wait when the run asks for it (wait: true) or the next step needs it; never in check mode."""
-        if self.module.check_mode or not (needed or self.params["wait"]):
-            return None
-        return self.wait_until(statuses, gone_ok=gone_ok)
-
     # the states
 
     def absent(self, described):
@@ -798,8 +793,7 @@ class NotebookInstance(Resource):
         described = self.describe()
         if described is not None and described["NotebookInstanceStatus"] in TRANSITIONAL:
             if self.params["state"] == "absent" and described["NotebookInstanceStatus"] == "Deleting":
-                if self.params["wait"] and not self.module.check_mode:
-                    self.wait_until([], gone_ok=True)
+                self.wait_status([], gone_ok=True)
                 return self.finish(dict(settings_of(described), status="Deleting"), None, [], gone=True)
             described = self.settle(described)
         state = self.params["state"]
