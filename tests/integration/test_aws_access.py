@@ -305,9 +305,12 @@ def test_secrets_are_delivered_once_into_private_files_and_never_logged(aws):
 def test_second_run_changes_nothing_and_creates_no_second_key(aws):
     before = aws.seen.get("converged") or pytest.skip("needs the converge test")
     delivered = files(aws.creds)
-    res = aws.run()
+    with Recorder(aws.endpoint_url) as recorder:
+        res = aws.run()
     assert res.rc == 0, res.stdout[-3000:]
     assert res.stats["localhost"]["changed"] == 0, res.changed_tasks()
+    # s3_bucket, execution_role and iam_users share one account lookup (sagelab_aws_accounts)
+    assert [c["Action"] for c in recorder.iam_calls()].count("GetCallerIdentity") == 1
     assert snapshot(aws) == before
     assert files(aws.creds) == delivered, "a delivered file was written again"
 
