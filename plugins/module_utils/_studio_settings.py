@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 from collections import namedtuple
+from collections.abc import Mapping
 
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import same_role
@@ -133,6 +134,33 @@ def domain_settings_spec():
                                                        vpc_only_trusted_accounts=dict(type="list",
                                                                                       elements="str"))),
     ))
+
+
+def problem(name, value, spec, fields):
+    """What a role's preflight says about a settings mapping (sagelab.sagemaker.input_problems): the
+    module's own argument_spec check (unknown keys, types), then validate(); None when it passes."""
+    if value in (None, {}):
+        return None
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible.module_utils.errors import UnsupportedError
+
+    result = ArgumentSpecValidator({name: spec}).validate({name: _plain(value)})
+    if result.error_messages:
+        found = [("unknown key " if isinstance(error, UnsupportedError) else "") + str(error)
+                 for error in result.errors]
+        return f"{name}: is not allowed: {'; '.join(found)}"
+    return validate(name, result.validated_parameters[name], fields)
+
+
+def _plain(value):
+    """Templated values (ansible-core's lazy containers, tagged strings) as plain dicts, lists and scalars."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
 
 
 # --- from the options -----------------------------------------------------------------------------------

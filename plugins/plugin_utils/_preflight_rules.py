@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 
+from ansible_collections.sagelab.sagemaker.plugins.module_utils import _studio_settings as studio
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._python_env import REQUIREMENT_RE
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._teardown import SCHEDULED_INSTANCE_NAME_MAX
@@ -449,6 +450,13 @@ VARIABLE_RULES = {
         "studio_subnet_ids": "subnet_ids", "studio_security_group_ids": "security_group_ids",
         "studio_idle_timeout_minutes": whole_number(60, 525600, " of minutes"),
         "studio_user_profiles": "sagemaker_names",
+        # the modules' own argument_spec and rules for domain_settings, default_space_settings, user_settings
+        "studio_domain_settings": lambda option, value: studio.problem(
+            option, value, studio.domain_settings_spec(), studio.DOMAIN_SETTINGS),
+        "studio_default_space_settings": lambda option, value: studio.problem(
+            option, value, studio.app_settings_spec(), studio.APP_SETTINGS),
+        "studio_user_settings": lambda option, value: studio.problem(
+            option, value, studio.app_settings_spec(), studio.APP_SETTINGS),
         **connection("studio"), **tagged("studio"),
     },
     "validate": {"validate_packages": validate_packages, "validate_timeout": whole_number(1, None, " of "

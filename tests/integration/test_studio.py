@@ -723,6 +723,18 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
     assert refused.rc != 0 and calls == [], calls
     assert any("studio_user_profiles: ['carol', 'mallory'] not in iam_users_list" in msg
                for msg in refused.failure_messages()), refused.failure_messages()
+    # a setting the module would refuse: refused by the preflight, naming the variable's key path
+    with aws.recording() as calls:
+        bad = run_playbook("playbooks/studio.yml", env=env, extra_vars={**extra, "studio_user_settings": {
+            "jupyter_lab": {"default_resource_spec": {"instance_type": "ml.t3.tiny"}}}})
+    assert bad.rc != 0 and calls == [], calls
+    assert any("studio_user_settings.jupyter_lab.default_resource_spec.instance_type: 'ml.t3.tiny' is not "
+               "allowed" in msg for msg in bad.failure_messages()), bad.failure_messages()
+    # the role passes its settings variables on (only the keys given: the second run changes nothing)
+    extra.update(studio_user_settings={"jupyter_lab": {"default_resource_spec": {
+                     "instance_type": "ml.t3.large"}}},
+                 studio_default_space_settings={"kernel_gateway": {"lifecycle_config_arns": [LCC]}},
+                 studio_domain_settings={"execution_role_identity_config": "USER_PROFILE_NAME"})
     first = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
     assert first.rc == 0, first.failure_messages() or first.stderr
     assert first.changed_tasks() == ["Ensure the Studio domain is present",
@@ -733,6 +745,10 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
     assert idle == {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60}
     profiles = sm.list_user_profiles(DomainIdEquals=f"d-{name}")["UserProfiles"]
     assert sorted(p["UserProfileName"] for p in profiles) == ["alice", "bob"]  # iam_users_list's names
+    assert described["DomainSettings"] == {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"}
+    assert described["DefaultSpaceSettings"] == {"KernelGatewayAppSettings": {"LifecycleConfigArns": [LCC]}}
+    alice = sm.describe_user_profile(DomainId=f"d-{name}", UserProfileName="alice")["UserSettings"]
+    assert alice["JupyterLabAppSettings"] == {"DefaultResourceSpec": {"InstanceType": "ml.t3.large"}}
 
     again = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
     assert again.rc == 0 and again.changed_tasks() == [], again.changed_tasks()

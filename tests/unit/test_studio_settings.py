@@ -131,3 +131,18 @@ def test_an_empty_stored_member_is_created_and_a_role_is_resolved_only_when_it_d
     assert request == {"ExecutionRole": "arn:aws:iam::123456789012:role/other",
                        "JupyterServerAppSettings": {"LifecycleConfigArns": [LCC]}}
     assert resolved == ["other"]
+
+
+def test_a_roles_preflight_checks_a_mapping_as_the_module_does():
+    from ansible_collections.sagelab.sagemaker.plugins.plugin_utils._preflight_rules import VARIABLE_RULES
+
+    check = VARIABLE_RULES["studio"]["studio_user_settings"]
+    assert check("studio_user_settings", {}) is None and check("studio_user_settings", OPTIONS) is None
+    assert check("studio_user_settings", {"jupyter_lab": {"foo": 1}}).startswith(
+        "studio_user_settings: is not allowed: unknown key studio_user_settings.jupyter_lab.foo")
+    bad_type = {"jupyter_lab": {"default_resource_spec": {"instance_type": "x"}}}
+    assert check("studio_user_settings", bad_type).startswith(
+        "studio_user_settings.jupyter_lab.default_resource_spec.instance_type: 'x' is not allowed")
+    domain = VARIABLE_RULES["studio"]["studio_domain_settings"]
+    assert domain("studio_domain_settings", {"execution_role_identity_config": "ON"}).startswith(
+        "studio_domain_settings: is not allowed: value of execution_role_identity_config must be one of")
