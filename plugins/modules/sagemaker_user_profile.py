@@ -555,7 +555,7 @@ class UserProfile(Resource):
             names.append("tags")
         before = dict(current, tags=current_tags)
         after = dict(current, tags=tags_after(current_tags, to_set, to_unset))
-        after.update({key: value for key, value in studio.view(user, top_changes).items()})
+        after.update(studio.view(user, top_changes))
         if nested:
             before["user_settings"] = studio.view(stored, nested)
             after["user_settings"] = studio.view(stored, nested, after=nested_changes)
