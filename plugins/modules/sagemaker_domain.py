@@ -487,7 +487,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     tag_changes,
     tags_after,
     to_result,
-    wait_for,
 )
 
 MANAGED_BY = ("ManagedBy", "sagelab")  # the tag of what sagelab made: only such a domain is ever adopted
@@ -670,24 +669,18 @@ def merged_settings(current, wanted):
 # --- the domain --------------------------------------------------------------------------------------
 
 class Domain(Resource):
+    kind = "domain"
+    report_actions = True
+
     def __init__(self, module, api):
         super().__init__(module, api)
         self.adopted = False
         self.unsettled = None  # the transitional status check mode or wait: false went on from
 
-    def act(self, operation, action, **params):
-        self.actions.append(action)
-        if not self.module.check_mode:
-            return self.api.call(operation, **params)
-        return {}
-
     def describe(self, domain_id):
         return domain_describe(self.api, domain_id)
 
     def wait_status(self, domain_id, gone=False, needed=False):
-        if self.module.check_mode or not (needed or self.params["wait"]):
-            return None
-
         def done(described):
             if described is None:
                 if gone:
@@ -702,10 +695,9 @@ class Domain(Resource):
                                       domain=to_result(described))
             return not gone and status == "InService"
 
-        return wait_for(self.module, lambda: self.describe(domain_id), done, self.deadline,
-                        lambda d: f"domain {self.name} to be {'deleted' if gone else 'InService'}"
-                        + (f" (it is {d['Status']})" if d else ""),
-                        changed=bool(self.actions), actions=self.actions)
+        return self.wait(lambda: self.describe(domain_id), done,
+                         lambda d: f"domain {self.name} to be {'deleted' if gone else 'InService'}"
+                         + (f" (it is {d['Status']})" if d else ""), needed=needed)
 
     def find(self):
         """(summary of the domain to manage or None); sets self.adopted."""
@@ -948,26 +940,17 @@ class Domain(Resource):
         return result
 
     def wait_gone(self, what, fetch):
-        if self.module.check_mode:
-            return
-        wait_for(self.module, fetch, lambda items: not items, self.deadline,
-                 lambda items: f"{len(items)} {what} of domain {self.name} to be deleted",
-                 changed=True, actions=self.actions)
+        self.wait(fetch, lambda items: not items,
+                  lambda items: f"{len(items)} {what} of domain {self.name} to be deleted", needed=True)
 
     def finish(self, before, after, names, domain_id, described=None):
-        result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": names,
-                  "adopted": self.adopted}
+        result = self.result(before, after, changed_settings=names, adopted=self.adopted)
         if domain_id and not self.module.check_mode and self.actions:
             described = self.describe(domain_id)
         if described is not None and self.params["state"] == "present":
             result["domain"] = to_result(described, self.api.tags(described["DomainArn"]))
         else:
             result["domain"] = {}
-        if self.module._diff:
-            header = f"domain {self.name}"
-            done = f" ({', '.join(self.actions)})" if self.actions else ""
-            result["diff"] = {"before": before or {}, "after": after or {}, "before_header": header,
-                              "after_header": header + done}
         return result
 
 

@@ -340,7 +340,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     tag_changes,
     tags_after,
     to_result,
-    wait_for,
 )
 
 TRANSITIONAL = ("Pending", "Updating", "Deleting")
@@ -411,6 +410,9 @@ def differs(key, current, wanted):
 
 
 class UserProfile(Resource):
+    kind = "user profile"
+    report_actions = True
+
     def __init__(self, module, api):
         super().__init__(module, api)
         self.domain_id = None
@@ -419,15 +421,12 @@ class UserProfile(Resource):
     def describe(self):
         return self.api.describe("describe_user_profile", DomainId=self.domain_id, UserProfileName=self.name)
 
-    def act(self, operation, action, **params):
-        self.actions.append(action)
-        if not self.module.check_mode:
-            self.api.call(operation, DomainId=self.domain_id, UserProfileName=self.name, **params)
+    def act(self, operation, action=None, service="sagemaker", **params):
+        """The base's act(), on this user profile (DomainId and UserProfileName in every write)."""
+        return super().act(operation, action, service=service, DomainId=self.domain_id,
+                           UserProfileName=self.name, **params)
 
     def wait_status(self, gone=False, needed=False):
-        if self.module.check_mode or not (needed or self.params["wait"]):
-            return None
-
         def done(described):
             if described is None:
                 return gone
@@ -437,10 +436,9 @@ class UserProfile(Resource):
                                       actions=self.actions, changed=bool(self.actions))
             return not gone and described["Status"] == "InService"
 
-        return wait_for(self.module, self.describe, done, self.deadline,
-                        lambda d: f"user profile {self.name} to be {'deleted' if gone else 'InService'}"
-                        + (f" (it is {d['Status']})" if d else ""),
-                        changed=bool(self.actions), actions=self.actions)
+        return self.wait(self.describe, done,
+                         lambda d: f"user profile {self.name} to be {'deleted' if gone else 'InService'}"
+                         + (f" (it is {d['Status']})" if d else ""), needed=needed)
 
     def ensure(self):
         params = self.params
@@ -562,7 +560,7 @@ class UserProfile(Resource):
         return self.finish(before, after, names, described)
 
     def finish(self, before, after, names, described):
-        result = {"changed": bool(self.actions), "actions": self.actions, "changed_settings": names}
+        result = self.result(before, after, changed_settings=names)
         if self.domain_id:
             result["domain_id"] = self.domain_id
         present = self.params["state"] == "present"
@@ -578,11 +576,6 @@ class UserProfile(Resource):
             if self.params["presigned_url_expires_seconds"]:
                 request["ExpiresInSeconds"] = self.params["presigned_url_expires_seconds"]
             result["url"] = self.api.call("create_presigned_domain_url", **request)["AuthorizedUrl"]
-        if self.module._diff:
-            header = f"user profile {self.name}"
-            done = f" ({', '.join(self.actions)})" if self.actions else ""
-            result["diff"] = {"before": before or {}, "after": after or {}, "before_header": header,
-                              "after_header": header + done}
         return result
 
 
