@@ -731,8 +731,8 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
     assert any("studio_user_settings.jupyter_lab.default_resource_spec.instance_type: 'ml.t3.tiny' is not "
                "allowed" in msg for msg in bad.failure_messages()), bad.failure_messages()
     # the role passes its settings variables on (only the keys given: the second run changes nothing)
-    extra.update(studio_user_settings={"jupyter_lab": {"default_resource_spec": {
-                     "instance_type": "ml.t3.large"}}},
+    large = {"default_resource_spec": {"instance_type": "ml.t3.large"}}
+    extra.update(studio_user_settings={"jupyter_lab": large},
                  studio_default_space_settings={"kernel_gateway": {"lifecycle_config_arns": [LCC]}},
                  studio_domain_settings={"execution_role_identity_config": "USER_PROFILE_NAME"})
     first = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
