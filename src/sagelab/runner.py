@@ -205,8 +205,8 @@ class _EventCollector:
 class Interrupt:
     """SIGINT (Ctrl-C) and SIGTERM while a command runs its playbooks.
 
-    The first signal asks the running ansible-playbook to stop as Ctrl-C stops it: SIGINT to its own
-    process (ansible-runner starts it in a session of its own, so a terminal's Ctrl-C never reaches it),
+    The first signal asks the running ansible-playbook to stop as Ctrl-C stops it: SIGINT to its process
+    group (ansible-runner starts it in a session of its own, so a terminal's Ctrl-C never reaches it),
     which ends its workers' tasks and exits; the events it sent until then are kept. A second signal, or
     a playbook still running GRACE seconds later, is killed through ansible-runner's cancel_callback; so
     is one that has not started yet (it has sent no event, so ran no task). No further playbook starts."""
@@ -240,7 +240,13 @@ class Interrupt:
             pid = self.collector.pid if self.collector else None
             if pid:
                 with suppress(OSError):  # it has just ended
-                    os.kill(pid, signal.SIGINT)
+                    # to its process group, as a terminal's Ctrl-C: its workers and their commands get it
+                    # too, so a long task ends now even when SIGINT reaches the main process while it
+                    # forks a worker (seen in CI: the run went on until the grace ran out)
+                    if os.getpgid(pid) == pid:
+                        os.killpg(pid, signal.SIGINT)
+                    else:
+                        os.kill(pid, signal.SIGINT)
 
     def cancel(self) -> bool:
         """ansible-runner's cancel_callback: True kills the playbook's process group."""

@@ -233,7 +233,8 @@ def test_sigterm_stops_the_playbook_reports_what_changed_and_exits_143():
     out, err = proc.communicate(timeout=90)
     took = time.monotonic() - started
     assert proc.returncode == 143, out + err
-    assert took < 20, took  # stopped, not waited out (sleep 120) nor killed after the 30 s grace
+    # stopped, not waited out (sleep 120) nor killed after the 30 s grace
+    assert took < 20, (took, out[-1500:], err[-1500:])
     text = " ".join(out.split())
     assert 'INTERRUPTED by SIGTERM during the task "Take a long time"' in text, text
     assert "done before it on localhost: changed 1 tasks changed: Report a change" in text, text
