@@ -207,17 +207,28 @@ class Interrupt:
 
     The first signal asks the running ansible-playbook to stop as Ctrl-C stops it: SIGINT to its process
     group (ansible-runner starts it in a session of its own, so a terminal's Ctrl-C never reaches it),
-    which ends its workers' tasks and exits; the events it sent until then are kept. A second signal, or
-    a playbook still running GRACE seconds later, is killed through ansible-runner's cancel_callback; so
-    is one that has not started yet (it has sent no event, so ran no task). No further playbook starts."""
+    which ends its workers' tasks and exits; the events it sent until then are kept.
 
+    ansible-playbook can miss that SIGINT: when it lands while the main process forks a task's worker,
+    the KeyboardInterrupt its handler raises comes out of an at-fork hook, where Python ignores it, and
+    the handler has already forwarded it to the workers it knew (none yet) and reset itself. The run then
+    goes on. So a playbook still running ESCALATE seconds after the SIGINT gets SIGTERM, which Ansible
+    forwards to its workers (each in a session of its own: they end their commands) before it exits.
+
+    A second signal, or a playbook still running GRACE seconds later, is killed through ansible-runner's
+    cancel_callback; so is one that has not started yet (it has sent no event, so ran no task). No
+    further playbook starts."""
+
+    ESCALATE = 3.0
     GRACE = 30.0
+    POLL = 1.0  # how often ansible-runner asks cancel() while the playbook is quiet (its default: 5 s)
 
     def __init__(self) -> None:
         self.signum: int | None = None
         self.count = 0
         self.at = 0.0
         self.collector: _EventCollector | None = None  # the running playbook's
+        self.escalated = False
 
     @property
     def name(self) -> str | None:
@@ -252,8 +263,13 @@ class Interrupt:
         """ansible-runner's cancel_callback: True kills the playbook's process group."""
         if self.signum is None:
             return False
-        return (self.count > 1 or self.collector is None or self.collector.pid is None
-                or time.monotonic() - self.at > self.GRACE)
+        pid = self.collector.pid if self.collector else None
+        waited = time.monotonic() - self.at
+        if pid and not self.escalated and waited > self.ESCALATE:
+            self.escalated = True
+            with suppress(OSError):  # it has just ended
+                os.kill(pid, signal.SIGTERM)
+        return self.count > 1 or pid is None or waited > self.GRACE
 
 
 def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | None = None,
@@ -306,6 +322,7 @@ def run_playbook(request: PlaybookRequest, home: Path, on_event: EventHandler | 
             event_handler=event_handler,
             passwords=request.passwords or None,
             cancel_callback=interrupt.cancel if interrupt else None,
+            settings={"pexpect_timeout": Interrupt.POLL},
             quiet=True,
         )
     finally:

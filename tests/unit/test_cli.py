@@ -222,8 +222,16 @@ def test_text_mode_without_tty_prints_task_starts_and_table(capsys):
 @pytest.mark.subprocess
 def test_sigterm_stops_the_playbook_reports_what_changed_and_exits_143():
     """SIGTERM (as Ctrl-C's SIGINT, tests/integration/test_interrupt.py) reaches ansible-playbook, which stops
-    at once, not when its long task ends; the summary keeps the change made before."""
-    proc = subprocess.Popen([str(SAGELAB), "workstation", "--playbook", playbook("slow"), "-i", INVENTORY],
+    at once, not when its long task ends; the summary keeps the change made before, and nothing the run
+    started is left running.
+
+    The signal is sent the moment the task starts, when ansible-playbook is often forking the task's
+    worker: a SIGINT then is lost inside ansible-playbook (runner.Interrupt's docstring), and the CLI's
+    SIGTERM a few seconds later must stop the run and the worker's command (4 runs of 9 here, before:
+    killed after the 30 s grace, the command left running)."""
+    marker = f"120.{os.getpid()}{time.monotonic_ns() % 10**6}"  # this run's own `sleep` command line
+    proc = subprocess.Popen([str(SAGELAB), "workstation", "--playbook", playbook("slow"), "-i", INVENTORY,
+                             "-e", f"slow_seconds={marker}"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:
         if "Take a long time" in line:
@@ -235,10 +243,57 @@ def test_sigterm_stops_the_playbook_reports_what_changed_and_exits_143():
     assert proc.returncode == 143, out + err
     # stopped, not waited out (sleep 120) nor killed after the 30 s grace
     assert took < 20, (took, out[-1500:], err[-1500:])
+    time.sleep(1)  # a worker that got SIGTERM ends its command group at once
+    assert not _running(f"sleep {marker}"), "the task's command outlived the run"
     text = " ".join(out.split())
     assert 'INTERRUPTED by SIGTERM during the task "Take a long time"' in text, text
     assert "done before it on localhost: changed 1 tasks changed: Report a change" in text, text
     assert "status interrupted" in text, text
+
+
+def _running(command_line: str) -> list[int]:
+    """The processes whose command line is command_line."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "cmdline").read_bytes().replace(b"\0", b" ").strip() == \
+                    command_line.encode():
+                found.append(int(proc.name))
+        except OSError:  # it has just ended
+            continue
+    return found
+
+
+@pytest.mark.subprocess
+def test_a_playbook_that_missed_the_sigint_gets_sigterm_then_is_killed(monkeypatch):
+    """What runner.Interrupt does when ansible-playbook misses the SIGINT (it lands while a worker forks):
+    SIGTERM after ESCALATE seconds, which Ansible forwards to its workers; a process that outlives that
+    too is killed (cancel() True) when GRACE runs out. Here a real process that ignores SIGINT."""
+    from sagelab import runner
+
+    monkeypatch.setattr(runner.Interrupt, "ESCALATE", 0.5)
+    monkeypatch.setattr(runner.Interrupt, "GRACE", 2.0)
+    child = subprocess.Popen([sys.executable, "-c", "import signal, time; signal.signal(signal.SIGINT, "
+                              "signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"],
+                             stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        assert child.stdout.readline() == "ready\n"
+        interrupt = runner.Interrupt()
+        interrupt.collector = runner._EventCollector()
+        interrupt.collector.pid = child.pid
+        interrupt._handle(signal.SIGINT, None)
+        assert interrupt.cancel() is False  # SIGINT sent (and ignored), not yet time to insist
+        time.sleep(0.2)
+        assert child.poll() is None and not interrupt.escalated
+        time.sleep(0.5)
+        assert interrupt.cancel() is False  # SIGTERM now; the kill waits for GRACE
+        assert child.wait(timeout=5) == -signal.SIGTERM
+        assert interrupt.escalated
+        time.sleep(1.5)
+        assert interrupt.cancel() is True  # GRACE over: ansible-runner kills what is left
+    finally:
+        child.kill()
+        child.wait()
 
 
 @pytest.mark.subprocess
