@@ -150,65 +150,6 @@ options:
       - Defaults for the domain's shared spaces (DefaultSpaceSettings). Only the keys given are compared and
         changed.
     type: dict
-    suboptions:
-      execution_role:
-        description: The spaces' execution role (ExecutionRole) - a role ARN or a role name.
-        type: str
-      security_group_ids:
-        description: Security groups of the spaces' apps (SecurityGroups, up to 5), compared as a set.
-        type: list
-        elements: str
-      jupyter_lab:
-        description: JupyterLab apps in spaces (JupyterLabAppSettings).
-        type: dict
-        suboptions:
-          default_resource_spec:
-            description: What a new JupyterLab app runs on (DefaultResourceSpec).
-            type: dict
-            suboptions: &resource_spec
-              instance_type:
-                description:
-                  - The app's instance type (InstanceType), one of botocore's AppInstanceType values, e.g.
-                    V(ml.t3.medium) or V(system).
-                type: str
-              sagemaker_image_arn:
-                description:
-                  - The SageMaker image the app runs (SageMakerImageArn),
-                    C(arn:aws:sagemaker:<region>:<account>:image/<name>).
-                type: str
-              lifecycle_config_arn:
-                description:
-                  - The lifecycle configuration run by default (LifecycleConfigArn),
-                    C(arn:aws:sagemaker:<region>:<account>:studio-lifecycle-config/<name>).
-                type: str
-          lifecycle_config_arns:
-            description: The Studio lifecycle configurations spaces may run (LifecycleConfigArns), as a set.
-            type: list
-            elements: str
-          idle_shutdown:
-            description:
-              - Whether JupyterLab apps in spaces shut down when idle (IdleSettings LifecycleManagement).
-            type: bool
-          idle_timeout_minutes:
-            description:
-              - Minutes of idleness before a JupyterLab app shuts down, 60 to 525600 (IdleTimeoutInMinutes).
-            type: int
-      jupyter_server:
-        description: Jupyter server apps in spaces (JupyterServerAppSettings).
-        type: dict
-        suboptions: &app
-          default_resource_spec:
-            description: What a new app runs on (DefaultResourceSpec).
-            type: dict
-            suboptions: *resource_spec
-          lifecycle_config_arns:
-            description: The Studio lifecycle configurations spaces may run (LifecycleConfigArns), as a set.
-            type: list
-            elements: str
-      kernel_gateway:
-        description: Kernel gateway apps in spaces (KernelGatewayAppSettings).
-        type: dict
-        suboptions: *app
   retain_home_efs:
     description:
       - With O(state=absent) - keep the home EFS volume (users' files) after the domain is deleted
@@ -237,6 +178,7 @@ options:
     type: int
     default: 1800
 extends_documentation_fragment:
+  - sagelab.sagemaker.studio_settings.default_space_settings
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags

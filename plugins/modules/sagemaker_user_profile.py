@@ -72,67 +72,6 @@ options:
       - The profile's settings (UserSettings). Only the keys given are compared and changed; see the
         description for how an update is sent.
     type: dict
-    suboptions:
-      execution_role:
-        description: The profile's execution role (UserSettings ExecutionRole) - a role ARN or a role name.
-        type: str
-      security_group_ids:
-        description: Security groups of the profile's apps (UserSettings SecurityGroups, up to 5), as a set.
-        type: list
-        elements: str
-      jupyter_lab:
-        description: JupyterLab apps (UserSettings JupyterLabAppSettings).
-        type: dict
-        suboptions:
-          default_resource_spec:
-            description: What a new JupyterLab app runs on (DefaultResourceSpec).
-            type: dict
-            suboptions: &resource_spec
-              instance_type:
-                description:
-                  - The app's instance type (InstanceType), one of botocore's AppInstanceType values, e.g.
-                    V(ml.t3.medium) or V(system).
-                type: str
-              sagemaker_image_arn:
-                description:
-                  - The SageMaker image the app runs (SageMakerImageArn),
-                    C(arn:aws:sagemaker:<region>:<account>:image/<name>).
-                type: str
-              lifecycle_config_arn:
-                description:
-                  - The lifecycle configuration run by default (LifecycleConfigArn),
-                    C(arn:aws:sagemaker:<region>:<account>:studio-lifecycle-config/<name>). It must also
-                    be one of the app's O(user_settings.jupyter_lab.lifecycle_config_arns) on AWS.
-                type: str
-          lifecycle_config_arns:
-            description: The Studio lifecycle configurations the user may run (LifecycleConfigArns), as a set.
-            type: list
-            elements: str
-          idle_shutdown:
-            description:
-              - Whether the user's JupyterLab apps shut down when idle (AppLifecycleManagement IdleSettings
-                LifecycleManagement). Omitted - the domain's setting applies.
-            type: bool
-          idle_timeout_minutes:
-            description:
-              - Minutes of idleness before a JupyterLab app shuts down, 60 to 525600 (IdleTimeoutInMinutes).
-            type: int
-      jupyter_server:
-        description: Jupyter server apps of Studio Classic (UserSettings JupyterServerAppSettings).
-        type: dict
-        suboptions: &app
-          default_resource_spec:
-            description: What a new app runs on (DefaultResourceSpec).
-            type: dict
-            suboptions: *resource_spec
-          lifecycle_config_arns:
-            description: The Studio lifecycle configurations the user may run (LifecycleConfigArns), as a set.
-            type: list
-            elements: str
-      kernel_gateway:
-        description: Kernel gateway apps of Studio Classic (UserSettings KernelGatewayAppSettings).
-        type: dict
-        suboptions: *app
   sso_user_name:
     description:
       - The IAM Identity Center user name of the profile (SingleSignOnUserValue); required by AWS for a
@@ -159,6 +98,7 @@ options:
     type: int
     default: 900
 extends_documentation_fragment:
+  - sagelab.sagemaker.studio_settings.user_settings
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.tags
