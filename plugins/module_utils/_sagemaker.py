@@ -231,6 +231,11 @@ class Resource:
 
     kind = "resource"  # for diff headers: "<kind> <label>"
     report_actions = False  # True when the module's RETURN documents `actions` (then the diff names them)
+    # settle(): the statuses AWS moves the resource out of by itself, where its status is, where it settles
+    transitional = ()
+    status_key = "Status"
+    settled = "InService"
+    unsettled = None  # the transitional status check mode or wait: false went on from (settle())
 
     def __init__(self, module, api):
         self.module = module
@@ -287,6 +292,55 @@ class Resource:
             self.actions.append("AddTags")
         if (to_set or to_unset) and not self.module.check_mode:
             self.api.set_tags(arn, to_set, to_unset)
+
+    # a resource AWS is moving from one status to another
+
+    def settle(self, described):
+        """The resource once it is out of a transitional status (transitional; None: it went away) -
+        waited for (wait_out), unless check mode or wait: false: they go on at once from the status it is in
+        (self.unsettled), check mode with a warning, and refuse_unsettled() refuses any write of wait: false.
+        status_key names the status in the description; settled the status a transition ends in."""
+        self.unsettled = None
+        status = described.get(self.status_key) if described else None
+        if status not in self.transitional:
+            return described
+        if self.module.check_mode or not self.params.get("wait"):
+            self.unsettled = status
+            if self.module.check_mode:
+                self.module.warn(f"{self.title} is {status}: check mode did not wait; a real run waits until "
+                                 f"it is {self.settles_to(status)} first")
+            return described
+        if status == "Deleting":
+            self.wait_out(described, gone=True)
+            return None
+        return self.wait_out(described) or described
+
+    def settles_to(self, status):
+        return "gone" if status == "Deleting" else self.settled
+
+    def wait_out(self, described, gone=False):
+        """Wait (needed: whatever wait says) until the resource is settled, or gone; the last description."""
+        raise NotImplementedError
+
+    def refuse_unsettled(self, action, described):
+        """wait: false on a resource AWS does not change in its status: fail, naming the status and action,
+        before any write (refusal_fields: what the failure adds). Check mode goes on: it only plans."""
+        if self.unsettled and not self.module.check_mode:
+            self.module.fail_json(
+                msg=(f"{self.title} is {self.unsettled}: AWS takes {action} only once it is "
+                     f"{self.settles_to(self.unsettled)}; wait: false does not wait - run again later, or "
+                     "with wait: true"),
+                **self.progress(), **self.refusal_fields(described))
+
+    def refusal_fields(self, described):
+        """The resource's own fields of a refusal's result (refuse_unsettled)."""
+        del described
+        return {}
+
+    @property
+    def title(self):
+        """How a message names the resource: "<Kind> <name>"."""
+        return f"{self.kind[:1].upper()}{self.kind[1:]} {self.name}"
 
     # waiting
 
@@ -355,6 +409,11 @@ def to_result(described, tags=None):
 
 
 # --- shared by the Studio modules (sagemaker_domain, sagemaker_user_profile and their _info) ----------
+
+# the statuses of a domain or user profile (DescribeDomain / DescribeUserProfile Status)
+STUDIO_TRANSITIONAL = ("Pending", "Updating", "Deleting")
+STUDIO_FAILED = ("Failed", "Update_Failed", "Delete_Failed")
+
 
 def same_role(current_arn, wanted):
     """Whether a role option (name or ARN) names the current role ARN. Role names are unique in an account,

@@ -420,6 +420,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _studio_settings as studio  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
+    STUDIO_FAILED,
+    STUDIO_TRANSITIONAL,
     Resource,
     SageMakerApi,
     domain_describe,
@@ -434,8 +436,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
 MANAGED_BY = ("ManagedBy", "sagelab")  # the tag of what sagelab made: only such a domain is ever adopted
 DEFAULT_IDLE_MINUTES = 60
 IDLE_RANGE = (60, 525600)  # botocore: IdleTimeoutInMinutes min/max
-TRANSITIONAL = ("Pending", "Updating", "Deleting")
-FAILED = ("Failed", "Update_Failed", "Delete_Failed")
 # option -> its fields, the DescribeDomain/CreateDomain member, the UpdateDomain member
 GROUPS = (("domain_settings", studio.DOMAIN_SETTINGS), ("default_space_settings", studio.APP_SETTINGS))
 MEMBERS = {"domain_settings": ("DomainSettings", "DomainSettingsForUpdate"),
@@ -614,10 +614,11 @@ class Domain(Resource):
     kind = "domain"
     report_actions = True
 
+    transitional = STUDIO_TRANSITIONAL
+
     def __init__(self, module, api):
         super().__init__(module, api)
         self.adopted = False
-        self.unsettled = None  # the transitional status check mode or wait: false went on from
 
     def describe(self, domain_id):
         return domain_describe(self.api, domain_id)
@@ -630,7 +631,7 @@ class Domain(Resource):
                 self.module.fail_json(msg=f"Domain {self.name} disappeared while waiting for it",
                                       actions=self.actions, changed=bool(self.actions))
             status = described["Status"]
-            if status in FAILED:
+            if status in STUDIO_FAILED:
                 self.module.fail_json(msg=f"Domain {self.name} is {status}: "
                                       f"{described.get('FailureReason') or 'no reason given'}",
                                       actions=self.actions, changed=bool(self.actions),
@@ -673,30 +674,16 @@ class Domain(Resource):
 
     def ensure(self):
         summary = self.find()
-        described = self.describe(summary["DomainId"]) if summary else None
-        status = described["Status"] if described else None
+        found = self.describe(summary["DomainId"]) if summary else None
+        described = self.settle(found)
         absent = self.params["state"] == "absent"
-        if status in TRANSITIONAL and (self.module.check_mode or not self.params["wait"]):
-            # go on at once from the status it is in: check mode plans, wait: false refuses any change
-            self.unsettled = status
-            if self.module.check_mode:
-                self.module.warn(f"Domain {self.name} is {status}: check mode did not wait; a real run waits "
-                                 f"until it is {'gone' if status == 'Deleting' else 'InService'} first")
-            if status == "Deleting":
-                if absent:
-                    return self.finish(settings_of(described), None, [], None)
-                self.refuse_unsettled("CreateDomain", described)
-                return self.create()
-        elif status == "Deleting":
+        if found is not None and found["Status"] == "Deleting":
             if absent:
-                self.wait_status(described["DomainId"], gone=True)
-                return self.finish(settings_of(described), None, [], None)
+                return self.finish(settings_of(found), None, [], None)
             # a domain of that name is going away: a new one is made once it is gone
-            self.wait_status(described["DomainId"], gone=True, needed=True)
+            self.refuse_unsettled("CreateDomain", found)
             return self.create()
-        elif status in TRANSITIONAL:
-            described = self.wait_status(described["DomainId"], needed=True) or described
-        if described is not None and described["Status"] in FAILED and not absent:
+        if described is not None and described["Status"] in STUDIO_FAILED and not absent:
             # nothing can be reconciled on a failed domain: say why it failed (delete it to start again)
             self.module.fail_json(msg=f"Domain {self.name} is {described['Status']}: "
                                   f"{described.get('FailureReason') or 'no reason given'}",
@@ -709,14 +696,11 @@ class Domain(Resource):
             return self.create()
         return self.reconcile(described)
 
-    def refuse_unsettled(self, action, described):
-        """wait: false on a domain AWS does not change in its status: fail, naming it, before any call."""
-        if self.unsettled and not self.module.check_mode:
-            settled = "gone" if self.unsettled == "Deleting" else "InService"
-            self.module.fail_json(
-                msg=(f"Domain {self.name} is {self.unsettled}: AWS takes {action} only once it is {settled}; "
-                     "wait: false does not wait - run again later, or with wait: true"),
-                actions=[], changed=False, adopted=self.adopted, domain=to_result(described))
+    def wait_out(self, described, gone=False):
+        return self.wait_status(described["DomainId"], gone=gone, needed=True)
+
+    def refusal_fields(self, described):
+        return {"adopted": self.adopted, "domain": to_result(described)}
 
     # creation
 

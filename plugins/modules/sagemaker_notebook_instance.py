@@ -692,7 +692,6 @@ class NotebookInstance(Resource):
 
     kind = "notebook instance"
     report_actions = True
-    unsettled = None  # the transitional status the instance was found in and not waited out (settle())
 
     # reading and waiting
 
@@ -728,7 +727,9 @@ class NotebookInstance(Resource):
         """Wait out a transitional status; the settled description (None when it was being deleted).
 
         Check mode does not wait: it plans from the status the instance is moving to (SETTLES_TO). With
-        wait: false neither: self.unsettled keeps the status it was found in, and any write is refused."""
+        wait: false neither: self.unsettled keeps the status it was found in, and any write is refused.
+        Not Resource.settle(): an instance settles in one of several statuses and is planned from the one it
+        moves to, and AWS tags it in any status (before_write refuses writes, not tag changes)."""
         status = described["NotebookInstanceStatus"]
         if status not in TRANSITIONAL:
             return described

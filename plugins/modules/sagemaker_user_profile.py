@@ -272,6 +272,8 @@ from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleA
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _studio_settings as studio  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils import _validators as rules  # noqa: E402
 from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker import (  # noqa: E402
+    STUDIO_FAILED,
+    STUDIO_TRANSITIONAL,
     Resource,
     SageMakerApi,
     resolve_domain,
@@ -282,8 +284,6 @@ from ansible_collections.sagelab.sagemaker.plugins.module_utils._sagemaker impor
     to_result,
 )
 
-TRANSITIONAL = ("Pending", "Updating", "Deleting")
-FAILED = ("Failed", "Update_Failed", "Delete_Failed")
 # execution_role and security_group_ids: options of their own, and keys of user_settings
 TOP_FIELDS = tuple(field for field in studio.APP_SETTINGS
                    if field.option in (("execution_role",), ("security_group_ids",)))
@@ -353,10 +353,11 @@ class UserProfile(Resource):
     kind = "user profile"
     report_actions = True
 
+    transitional = STUDIO_TRANSITIONAL
+
     def __init__(self, module, api):
         super().__init__(module, api)
         self.domain_id = None
-        self.unsettled = None  # the transitional status check mode or wait: false went on from
 
     def describe(self):
         return self.api.describe("describe_user_profile", DomainId=self.domain_id, UserProfileName=self.name)
@@ -370,7 +371,7 @@ class UserProfile(Resource):
         def done(described):
             if described is None:
                 return gone
-            if described["Status"] in FAILED:
+            if described["Status"] in STUDIO_FAILED:
                 self.module.fail_json(msg=f"User profile {self.name} is {described['Status']}: "
                                       f"{described.get('FailureReason') or 'no reason given'}",
                                       actions=self.actions, changed=bool(self.actions))
@@ -401,7 +402,7 @@ class UserProfile(Resource):
             self.act("delete_user_profile", "DeleteUserProfile")
             self.wait_status(gone=True)
             return self.finish(before, None, ["state"], None)
-        if described is not None and described["Status"] in FAILED:
+        if described is not None and described["Status"] in STUDIO_FAILED:
             self.module.fail_json(msg=f"User profile {self.name} is {described['Status']}: "
                                   f"{described.get('FailureReason') or 'no reason given'}; nothing can be "
                                   "changed on it - delete it (state: absent) and create it again",
@@ -411,33 +412,12 @@ class UserProfile(Resource):
             return self.create(described)
         return self.reconcile(described)
 
-    def settle(self, described):
-        """The profile once it is out of Pending / Updating / Deleting (None: gone) - waited for, unless
-        check mode or wait: false, which go on at once from the status it is in (self.unsettled)."""
-        self.unsettled = None
-        if described is None or described["Status"] not in TRANSITIONAL:
-            return described
-        if self.module.check_mode or not self.params["wait"]:
-            self.unsettled = described["Status"]
-            if self.module.check_mode:
-                self.module.warn(f"User profile {self.name} is {described['Status']}: check mode did not "
-                                 "wait; a real run waits until it is "
-                                 + ("gone" if described["Status"] == "Deleting" else "InService") + " first")
-            return described
-        if described["Status"] == "Deleting":
-            self.wait_status(gone=True, needed=True)
-            return None
-        return self.wait_status(needed=True) or described
+    def wait_out(self, described, gone=False):
+        del described
+        return self.wait_status(gone=gone, needed=True)
 
-    def refuse_unsettled(self, action, described):
-        """wait: false on a profile AWS does not change in its status: fail, naming it, before any call."""
-        if self.unsettled and not self.module.check_mode:
-            self.module.fail_json(
-                msg=(f"User profile {self.name} is {self.unsettled}: AWS takes {action} only once it is "
-                     + ("gone" if self.unsettled == "Deleting" else "InService")
-                     + "; wait: false does not wait - run again later, or with wait: true"),
-                actions=[], changed=False, domain_id=self.domain_id,
-                user_profile=to_result(described) if described else {})
+    def refusal_fields(self, described):
+        return {"domain_id": self.domain_id, "user_profile": to_result(described)}
 
     def create(self, deleting=None):
         self.refuse_unsettled("CreateUserProfile", deleting)

@@ -236,6 +236,75 @@ def test_wait_timeout_fails_with_what_was_done():
                                     "timed_out": True, "changed": True, "actions": ["CreateDomain"]}
 
 
+# --- settle: a Studio resource in a transitional status is waited out, or planned/refused at once --------
+
+class Studio(Thing):
+    """A Studio resource as sagemaker_domain / sagemaker_user_profile have it: the waits recorded."""
+    kind = "user profile"
+    report_actions = True
+    transitional = base.STUDIO_TRANSITIONAL
+
+    def __init__(self, module, after_wait=None):
+        super().__init__(module, None)
+        self.waited = []
+        self.after_wait = after_wait
+
+    def wait_out(self, described, gone=False):
+        self.waited.append((described["Status"], gone))
+        return self.after_wait
+
+    def refusal_fields(self, described):
+        return {"user_profile": base.to_result(described)}
+
+
+@pytest.mark.parametrize("status", [None, "InService", "Failed", "Update_Failed"])
+def test_settle_passes_a_settled_or_missing_resource_on(status):
+    studio = Studio(FakeModule({"name": "alice", "wait": True}))
+    described = {"Status": status} if status else None
+    assert studio.settle(described) is described
+    assert studio.unsettled is None and studio.waited == []
+    studio.refuse_unsettled("UpdateUserProfile", described)  # nothing to refuse: no failure
+
+
+def test_settle_waits_out_an_update_and_for_a_deletion_to_end():
+    studio = Studio(FakeModule({"name": "alice", "wait": True}), after_wait={"Status": "InService"})
+    assert studio.settle({"Status": "Updating"}) == {"Status": "InService"}
+    assert studio.settle({"Status": "Deleting"}) is None  # gone: the caller creates it again
+    assert studio.waited == [("Updating", False), ("Deleting", True)] and studio.unsettled is None
+
+
+@pytest.mark.parametrize(("status", "settled"), [("Pending", "InService"), ("Deleting", "gone")])
+def test_check_mode_goes_on_at_once_with_a_warning_and_plans(status, settled):
+    module = FakeModule({"name": "alice", "wait": True}, check_mode=True)
+    studio = Studio(module)
+    assert studio.settle({"Status": status}) == {"Status": status}
+    assert studio.unsettled == status and studio.waited == []
+    assert module.warnings == [f"User profile alice is {status}: check mode did not wait; a real run waits "
+                               f"until it is {settled} first"]
+    studio.refuse_unsettled("UpdateUserProfile", {"Status": status})  # check mode only plans: no failure
+
+
+@pytest.mark.parametrize(("status", "settled"), [("Updating", "InService"), ("Deleting", "gone")])
+def test_wait_false_goes_on_at_once_and_refuses_any_write(status, settled):
+    module = FakeModule({"name": "alice", "wait": False})
+    studio = Studio(module)
+    described = {"Status": status, "UserProfileName": "alice"}
+    assert studio.settle(described) is described
+    assert studio.unsettled == status and studio.waited == [] and module.warnings == []
+    with pytest.raises(Failed) as failed:
+        studio.refuse_unsettled("UpdateUserProfile", described)
+    assert failed.value.args[0] == {
+        "msg": f"User profile alice is {status}: AWS takes UpdateUserProfile only once it is {settled}; "
+               "wait: false does not wait - run again later, or with wait: true",
+        "changed": False, "actions": [], "user_profile": {"status": status, "user_profile_name": "alice"}}
+
+
+def test_settle_of_a_settled_resource_forgets_an_earlier_unsettled_status():
+    studio = Studio(FakeModule({"name": "alice", "wait": False}))
+    studio.settle({"Status": "Pending"})
+    assert studio.settle({"Status": "InService"}) == {"Status": "InService"} and studio.unsettled is None
+
+
 # --- the result: changed, actions when documented, before/after diff in diff mode -------------------
 
 def test_result_without_writes_is_unchanged_and_has_no_diff_outside_diff_mode():
