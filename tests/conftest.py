@@ -184,6 +184,30 @@ def own_sandbox(tmp_path_factory: pytest.TempPathFactory, request: pytest.Fixtur
     return _start_sandbox(tmp_path_factory, request)
 
 
+@pytest.fixture(scope="session")
+def shared_estate(tmp_path_factory: pytest.TempPathFactory):
+    """The session's one converged AWS estate (tests/aws_estate.py), built once under a file lock and shared
+    by the pytest-xdist workers: its endpoint, names, extra_vars(), snapshot() and the build's recorded
+    runs (`shared_estate.runs["converge"]` ...). Only for tests that read: a test that changes or destroys
+    AWS state builds its own estate."""
+    from tests import aws_estate
+
+    return aws_estate.get(tmp_path_factory)
+
+
+def pytest_sessionfinish(session):
+    """The xdist controller (or, without xdist, the one process) stops the shared
+    estate's sandbox once every worker is done."""
+    if hasattr(session.config, "workerinput"):
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    base = getattr(factory, "_basetemp", None)  # None: no test asked for a temporary folder
+    if base is not None:
+        from tests import aws_estate
+
+        aws_estate.stop(base)
+
+
 # -- the sandbox's own endpoints and moto's request recorder, shared by the AWS tests and drills --
 
 def unique(prefix: str) -> str:
