@@ -10,6 +10,7 @@ domains exist.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -78,7 +79,17 @@ def body(request: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def aws(sandbox: Any) -> Iterator[Studio]:
-    yield Studio(sandbox.endpoint_url, sandbox.env)
+    """The session's sandbox, with the lifecycle configurations and the image the tests' settings name:
+    like AWS, the sandbox refuses Studio settings naming ones that do not exist."""
+    studio = Studio(sandbox.endpoint_url, sandbox.env)
+    for arn in (LCC, LCC_2):
+        with contextlib.suppress(studio.sm.exceptions.ResourceInUse):
+            studio.sm.create_studio_lifecycle_config(
+                StudioLifecycleConfigName=arn.rpartition("/")[2], StudioLifecycleConfigContent="ZWNobyBoaQ==",
+                StudioLifecycleConfigAppType="JupyterLab")
+    with contextlib.suppress(studio.sm.exceptions.ResourceInUse):
+        studio.sm.create_image(ImageName=IMAGE.rpartition("/")[2], RoleArn=ROLE_ARN)
+    yield studio
 
 
 @pytest.fixture
@@ -732,21 +743,24 @@ def test_studio_playbook_creates_the_domain_and_profiles_then_changes_nothing_th
                "allowed" in msg for msg in bad.failure_messages()), bad.failure_messages()
     # the role passes its settings variables on (only the keys given: the second run changes nothing)
     large = {"default_resource_spec": {"instance_type": "ml.t3.large"}}
+    sm = client(aws, "sagemaker", PLAYBOOK_REGION)
+    lcc = sm.create_studio_lifecycle_config(  # in the playbook's region: the sandbox checks it exists
+        StudioLifecycleConfigName=unique("setup"), StudioLifecycleConfigContent="ZWNobyBoaQ==",
+        StudioLifecycleConfigAppType="KernelGateway")["StudioLifecycleConfigArn"]
     extra.update(studio_user_settings={"jupyter_lab": large},
-                 studio_default_space_settings={"kernel_gateway": {"lifecycle_config_arns": [LCC]}},
+                 studio_default_space_settings={"kernel_gateway": {"lifecycle_config_arns": [lcc]}},
                  studio_domain_settings={"execution_role_identity_config": "USER_PROFILE_NAME"})
     first = run_playbook("playbooks/studio.yml", extra_vars=extra, env=env)
     assert first.rc == 0, first.failure_messages() or first.stderr
     assert first.changed_tasks() == ["Ensure the Studio domain is present",
                                      "Ensure one user profile per data scientist is present"]
-    sm = client(aws, "sagemaker", PLAYBOOK_REGION)
     described = sm.describe_domain(DomainId=f"d-{name}")
     idle = described["DefaultUserSettings"]["JupyterLabAppSettings"]["AppLifecycleManagement"]["IdleSettings"]
     assert idle == {"LifecycleManagement": "ENABLED", "IdleTimeoutInMinutes": 60}
     profiles = sm.list_user_profiles(DomainIdEquals=f"d-{name}")["UserProfiles"]
     assert sorted(p["UserProfileName"] for p in profiles) == ["alice", "bob"]  # iam_users_list's names
     assert described["DomainSettings"] == {"ExecutionRoleIdentityConfig": "USER_PROFILE_NAME"}
-    assert described["DefaultSpaceSettings"] == {"KernelGatewayAppSettings": {"LifecycleConfigArns": [LCC]}}
+    assert described["DefaultSpaceSettings"] == {"KernelGatewayAppSettings": {"LifecycleConfigArns": [lcc]}}
     alice = sm.describe_user_profile(DomainId=f"d-{name}", UserProfileName="alice")["UserSettings"]
     assert alice["JupyterLabAppSettings"] == {"DefaultResourceSpec": {"InstanceType": "ml.t3.large"}}
 

@@ -386,6 +386,12 @@ def create_domain(sm: Any, auth_mode: str = "IAM") -> str:
     return arn.rpartition("/")[2]
 
 
+def studio_lifecycle_config(sm: Any) -> str:
+    return sm.create_studio_lifecycle_config(
+        StudioLifecycleConfigName=unique("setup"), StudioLifecycleConfigContent="ZWNobyBoaQ==",
+        StudioLifecycleConfigAppType="JupyterLab")["StudioLifecycleConfigArn"]
+
+
 def until(read: Any, wanted: Any, timeout: float = 15.0) -> list[Any]:
     """Read until it gives wanted; every value read on the way (the statuses a resource went through)."""
     seen: list[Any] = []
@@ -843,7 +849,7 @@ def test_studio_updates_replace_the_members_they_send_and_keep_the_others(sm):
     """UpdateUserProfile / UpdateDomain: a UserSettings (DefaultSpaceSettings, DomainSettingsForUpdate)
     member sent replaces the stored one whole; a member left out keeps its value (src/sagelab/sandbox/
     sagemaker.py _merged cites the API reference). The Studio modules rely on it: they send a member whole."""
-    lcc = "arn:aws:sagemaker:eu-west-1:123456789012:studio-lifecycle-config/setup"
+    lcc = studio_lifecycle_config(sm)
     domain_id = create_domain(sm)
     profile = {"DomainId": domain_id, "UserProfileName": "alice"}
     sm.create_user_profile(**profile, UserSettings={
@@ -870,4 +876,66 @@ def test_studio_updates_replace_the_members_they_send_and_keep_the_others(sm):
     assert described["DefaultUserSettings"] == {"ExecutionRole": ROLE}
     sm.delete_user_profile(**profile)
     until(lambda: status_or_gone(sm.describe_user_profile, **profile), "gone (ResourceNotFound)")
+    sm.delete_domain(DomainId=domain_id)
+
+
+def test_studio_settings_naming_a_missing_lifecycle_config_or_image_are_refused(sm):
+    """CreateDomain, UpdateDomain, CreateUserProfile and UpdateUserProfile refuse Studio settings that name
+    a lifecycle configuration or SageMaker image that does not exist, as AWS does: ValidationException
+    (the common error; sagemaker.py check_studio_references cites the API reference), before any change.
+    Ones that exist are taken."""
+    lcc = studio_lifecycle_config(sm)
+    image = sm.create_image(ImageName=unique("image"), RoleArn=ROLE)["ImageArn"]
+    assert sm.describe_image(ImageName=image.rpartition("/")[2])["ImageStatus"] == "CREATED"
+    missing_lcc = lcc.rpartition("/")[0] + "/" + unique("missing")
+    missing_image = image.rpartition("/")[0] + "/" + unique("missing")
+    with pytest.raises(ClientError) as excinfo:
+        sm.describe_studio_lifecycle_config(StudioLifecycleConfigName=missing_lcc.rpartition("/")[2])
+    assert aws_error(excinfo)[0] == "ResourceNotFound"
+
+    refused_lcc = ("ValidationException", f"Studio Lifecycle Config [{missing_lcc}] does not exist "
+                   "(LifecycleConfigArns).")
+    refused_image = ("ValidationException", f"Image [{missing_image}] does not exist (SageMakerImageArn).")
+    bad_lcc = {"JupyterLabAppSettings": {"LifecycleConfigArns": [lcc, missing_lcc]}}
+    bad_image = {"KernelGatewayAppSettings": {"DefaultResourceSpec": {"SageMakerImageArn": missing_image}}}
+    good = {"JupyterLabAppSettings": {"LifecycleConfigArns": [lcc],
+                                      "DefaultResourceSpec": {"LifecycleConfigArn": lcc}},
+            "KernelGatewayAppSettings": {"DefaultResourceSpec": {"SageMakerImageArn": image}}}
+
+    before = {d["DomainName"] for d in sm.list_domains()["Domains"]}
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_domain(DomainName=unique("studio"), AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1",
+                         DefaultUserSettings={"ExecutionRole": ROLE, **bad_lcc})
+    assert aws_error(excinfo) == refused_lcc
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_domain(DomainName=unique("studio"), AuthMode="IAM", SubnetIds=["subnet-1"], VpcId="vpc-1",
+                         DefaultUserSettings={"ExecutionRole": ROLE}, DefaultSpaceSettings=bad_image)
+    assert aws_error(excinfo) == refused_image
+    assert {d["DomainName"] for d in sm.list_domains()["Domains"]} == before  # nothing was made
+
+    domain_id = create_domain(sm)
+    until(lambda: status_or_gone(sm.describe_domain, DomainId=domain_id), "InService")
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_domain(DomainId=domain_id, DefaultSpaceSettings=bad_lcc, SubnetIds=["subnet-2"])
+    assert aws_error(excinfo) == refused_lcc
+    described = sm.describe_domain(DomainId=domain_id)
+    assert described["Status"] == "InService" and described["SubnetIds"] == ["subnet-1"]  # unchanged
+    assert not described.get("DefaultSpaceSettings")
+
+    profile = {"DomainId": domain_id, "UserProfileName": "alice"}
+    with pytest.raises(ClientError) as excinfo:
+        sm.create_user_profile(**profile, UserSettings=bad_image)
+    assert aws_error(excinfo) == refused_image
+    sm.create_user_profile(**profile, UserSettings=good)  # what exists is taken
+    until(lambda: status_or_gone(sm.describe_user_profile, **profile), "InService")
+    with pytest.raises(ClientError) as excinfo:
+        sm.update_user_profile(**profile, UserSettings=bad_lcc)
+    assert aws_error(excinfo) == refused_lcc
+    described = sm.describe_user_profile(**profile)
+    assert described["Status"] == "InService" and described["UserSettings"] == good
+    sm.update_domain(DomainId=domain_id, DefaultSpaceSettings=good)
+    assert sm.describe_domain(DomainId=domain_id)["DefaultSpaceSettings"] == good
+    sm.delete_user_profile(**profile)
+    until(lambda: status_or_gone(sm.describe_user_profile, **profile), "gone (ResourceNotFound)")
+    until(lambda: status_or_gone(sm.describe_domain, DomainId=domain_id), "InService")
     sm.delete_domain(DomainId=domain_id)

@@ -233,6 +233,59 @@ class CodeRepository:
                 "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
 
 
+class StudioLifecycleConfig:
+    """A Studio lifecycle configuration (CreateStudioLifecycleConfig): a script Studio apps may run."""
+
+    def __init__(self, params: dict[str, Any], account_id: str, region_name: str) -> None:
+        self.name = params["StudioLifecycleConfigName"]
+        self.content = params["StudioLifecycleConfigContent"]
+        self.app_type = params["StudioLifecycleConfigAppType"]
+        self.tags = list(params.get("Tags") or [])
+        self.arn = arn_formatter("studio-lifecycle-config", self.name, account_id, region_name)
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def describe(self) -> dict[str, Any]:
+        return {"StudioLifecycleConfigArn": self.arn, "StudioLifecycleConfigName": self.name,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time,
+                "StudioLifecycleConfigContent": self.content, "StudioLifecycleConfigAppType": self.app_type}
+
+
+class SageMakerImage:
+    """A SageMaker image (CreateImage) a Studio app may run; CREATED at once (AWS: CREATING first)."""
+
+    def __init__(self, params: dict[str, Any], account_id: str, region_name: str) -> None:
+        self.name = params["ImageName"]
+        self.role_arn = params["RoleArn"]
+        self.display_name = params.get("DisplayName")
+        self.description = params.get("Description")
+        self.tags = list(params.get("Tags") or [])
+        self.arn = arn_formatter("image", self.name, account_id, region_name)
+        self.creation_time = self.last_modified_time = utcnow()
+
+    def describe(self) -> dict[str, Any]:
+        return {"ImageArn": self.arn, "ImageName": self.name, "ImageStatus": "CREATED",
+                "RoleArn": self.role_arn, "DisplayName": self.display_name, "Description": self.description,
+                "CreationTime": self.creation_time, "LastModifiedTime": self.last_modified_time}
+
+
+def _studio_references(settings: Any) -> list[tuple[str, str]]:
+    """(member, ARN) of every lifecycle configuration and SageMaker image a Studio settings structure
+    (UserSettings, DefaultUserSettings, DefaultSpaceSettings) names, at any depth."""
+    found: list[tuple[str, str]] = []
+    if isinstance(settings, dict):
+        for key, value in settings.items():
+            if key in ("LifecycleConfigArn", "SageMakerImageArn") and isinstance(value, str):
+                found.append((key, value))
+            elif key == "LifecycleConfigArns" and isinstance(value, list):
+                found += [(key, arn) for arn in value]
+            else:
+                found += _studio_references(value)
+    elif isinstance(settings, list):
+        for item in settings:
+            found += _studio_references(item)
+    return found
+
+
 class UserProfile(Transitioning):
     """A SageMaker Studio user profile in a domain (CreateUserProfile): Pending, then InService."""
 
@@ -355,6 +408,14 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
     @property
     def studio_apps(self) -> dict[tuple[str, str, str, str], StudioApp]:
         return cast(dict[tuple[str, str, str, str], StudioApp], self.__dict__.setdefault("_sagelab_apps", {}))
+
+    @property
+    def studio_lifecycle_configs(self) -> dict[str, StudioLifecycleConfig]:
+        return cast(dict[str, StudioLifecycleConfig], self.__dict__.setdefault("_sagelab_studio_lccs", {}))
+
+    @property
+    def sagemaker_images(self) -> dict[str, SageMakerImage]:
+        return cast(dict[str, SageMakerImage], self.__dict__.setdefault("_sagelab_images", {}))
 
     @property
     def spaces(self) -> dict[tuple[str, str], Space]:
@@ -555,8 +616,80 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
             if profile.status == "Deleted":
                 self.user_profiles.pop(key, None)
 
+    # Studio lifecycle configurations and SageMaker images: what Studio settings may name
+    # (API_CreateStudioLifecycleConfig.html, API_DescribeStudioLifecycleConfig.html,
+    # API_DeleteStudioLifecycleConfig.html, API_CreateImage.html, API_DescribeImage.html,
+    # API_DeleteImage.html: a second one of a name is ResourceInUse, a missing one ResourceNotFound).
+
+    def create_studio_lifecycle_config(self, params: dict[str, Any]) -> StudioLifecycleConfig:
+        name = params["StudioLifecycleConfigName"]
+        if name in self.studio_lifecycle_configs:
+            raise ResourceInUseException(f"Studio Lifecycle Config {name} already exists.")
+        config = StudioLifecycleConfig(params, self.account_id, self.region_name)
+        self.studio_lifecycle_configs[name] = config
+        return config
+
+    def describe_studio_lifecycle_config(self, name: str) -> StudioLifecycleConfig:
+        if name not in self.studio_lifecycle_configs:
+            arn = arn_formatter("studio-lifecycle-config", name, self.account_id, self.region_name)
+            raise ResourceNotFound(f"Studio Lifecycle Config [{arn}] does not exist.")
+        return self.studio_lifecycle_configs[name]
+
+    def delete_studio_lifecycle_config(self, name: str) -> None:
+        self.describe_studio_lifecycle_config(name)
+        del self.studio_lifecycle_configs[name]
+
+    def create_image(self, params: dict[str, Any]) -> SageMakerImage:
+        name = params["ImageName"]
+        if name in self.sagemaker_images:
+            raise ResourceInUseException(f"Image {name} already exists.")
+        image = SageMakerImage(params, self.account_id, self.region_name)
+        self.sagemaker_images[name] = image
+        return image
+
+    def describe_image(self, name: str) -> SageMakerImage:
+        if name not in self.sagemaker_images:
+            arn = arn_formatter("image", name, self.account_id, self.region_name)
+            raise ResourceNotFound(f"Image [{arn}] does not exist.")
+        return self.sagemaker_images[name]
+
+    def delete_image(self, name: str) -> None:
+        self.describe_image(name)
+        del self.sagemaker_images[name]
+
+    # The lifecycle configurations and SageMaker images that Studio settings name must exist: AWS refuses
+    # a CreateDomain, UpdateDomain, CreateUserProfile or UpdateUserProfile naming one that does not. Of the
+    # errors those calls document, only the common ValidationError (HTTP 400, "The input fails to satisfy
+    # the constraints specified by an AWS service", https://docs.aws.amazon.com/sagemaker/latest/
+    # APIReference/CommonErrors.html) covers bad input for all four: CreateDomain and CreateUserProfile
+    # list only ResourceInUse and ResourceLimitExceeded (API_CreateDomain.html, API_CreateUserProfile.html;
+    # ResourceNotFound is, for the updates, the domain or profile itself: API_UpdateDomain.html,
+    # API_UpdateUserProfile.html). AWS's exact words are not published; these are the sandbox's.
+    def check_studio_references(self, *settings: Any) -> None:
+        known = {config.arn for config in self.studio_lifecycle_configs.values()}
+        images = {image.arn for image in self.sagemaker_images.values()}
+        for member, arn in _studio_references(list(settings)):
+            if member == "SageMakerImageArn" and arn not in images:
+                raise ValidationError(f"Image [{arn}] does not exist ({member}).")
+            if member != "SageMakerImageArn" and arn not in known:
+                raise ValidationError(f"Studio Lifecycle Config [{arn}] does not exist ({member}).")
+
+    def _studio_updated(self, resource: Any, members: dict[str, dict[str, Any] | None],
+                        clock: Transitioning | None) -> None:
+        """What UpdateDomain and UpdateUserProfile share: the named lifecycle configurations and images
+        exist, each settings member sent replaces the stored one (_merged), the resource was modified now
+        and is Updating for the transition time."""
+        self.check_studio_references(*members.values())
+        for attribute, update in members.items():
+            setattr(resource, attribute, _merged(getattr(resource, attribute), update))
+        resource.last_modified_time = utcnow()
+        if clock is not None:
+            clock.start_updating()
+
     def create_domain(self, *args: Any, **kwargs: Any) -> dict[str, str]:
         """moto's create; the domain then stays Pending for the transition time, as on AWS."""
+        self.check_studio_references(kwargs.get("default_user_settings"),
+                                     kwargs.get("default_space_settings"))
         created = cast(dict[str, str], self._moto_create_domain(*args, **kwargs))
         clock = Transitioning()
         clock._start_clock()
@@ -591,24 +724,18 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
         if params.get("AppNetworkAccessType") == "VpcOnly" and domain.app_network_access_type != "VpcOnly" \
                 and not (params.get("VpcId") and params.get("SubnetIds")):
             raise ValidationError("VpcId and Subnet IDs are required for updating domains to VpcOnly mode")
-        domain.default_user_settings = _merged(domain.default_user_settings,
-                                               params.get("DefaultUserSettings"))
-        domain.default_space_settings = _merged(domain.default_space_settings,
-                                                params.get("DefaultSpaceSettings"))
         settings = dict(params.get("DomainSettingsForUpdate") or {})
         rstudio = settings.pop("RStudioServerProDomainSettingsForUpdate", None)
         if rstudio is not None:
             settings["RStudioServerProDomainSettings"] = rstudio
-        domain.domain_settings = _merged(domain.domain_settings, settings or None)
+        self._studio_updated(domain, {"default_user_settings": params.get("DefaultUserSettings"),
+                                      "default_space_settings": params.get("DefaultSpaceSettings"),
+                                      "domain_settings": settings or None}, domain_clock(domain))
         for key, attribute in {"AppSecurityGroupManagement": "app_security_group_management",
                                "SubnetIds": "subnet_ids", "AppNetworkAccessType": "app_network_access_type",
                                "TagPropagation": "tag_propagation", "VpcId": "vpc_id"}.items():
             if params.get(key) is not None:
                 domain.__dict__[attribute] = params[key]
-        domain.last_modified_time = utcnow()
-        clock = domain_clock(domain)
-        if clock is not None:
-            clock.start_updating()
         return domain
 
     # DeleteDomain answers ResourceInUse while the domain has apps, spaces or user profiles
@@ -746,6 +873,7 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
         if domain.auth_mode != "SSO" and (has_sso or params.get("SingleSignOnUserValue") is not None):
             raise ValidationError("SingleSignOnUserIdentifier and SingleSignOnUserValue cannot be specified "
                                   f"for a Domain with AuthMode {domain.auth_mode}.")
+        self.check_studio_references(params.get("UserSettings"))
         profile = UserProfile(domain_id, name, params, self.account_id, self.region_name)
         self.user_profiles[(domain_id, name)] = profile
         return profile
@@ -768,9 +896,7 @@ class SageMakerBackendExtensions(SageMakerModelBackend):
     def update_user_profile(self, domain_id: str, name: str,
                             user_settings: dict[str, Any] | None) -> UserProfile:
         profile = self._user_profile(domain_id, name)
-        profile.user_settings = _merged(profile.user_settings, user_settings)
-        profile.last_modified_time = utcnow()
-        profile.start_updating()
+        self._studio_updated(profile, {"user_settings": user_settings}, profile)
         return profile
 
     def delete_user_profile(self, domain_id: str, name: str) -> None:
@@ -927,6 +1053,28 @@ class _SageMakerResponseExtensions(SageMakerResponse):
     def delete_code_repository(self) -> ActionResult:
         params = self._params()
         self._sagelab_backend.delete_code_repository(params["CodeRepositoryName"])
+        return EmptyResult()
+
+    def create_studio_lifecycle_config(self) -> ActionResult:
+        config = self._sagelab_backend.create_studio_lifecycle_config(self._params())
+        return ActionResult({"StudioLifecycleConfigArn": config.arn})
+
+    def describe_studio_lifecycle_config(self) -> ActionResult:
+        name = self._params()["StudioLifecycleConfigName"]
+        return ActionResult(self._sagelab_backend.describe_studio_lifecycle_config(name).describe())
+
+    def delete_studio_lifecycle_config(self) -> ActionResult:
+        self._sagelab_backend.delete_studio_lifecycle_config(self._params()["StudioLifecycleConfigName"])
+        return EmptyResult()
+
+    def create_image(self) -> ActionResult:
+        return ActionResult({"ImageArn": self._sagelab_backend.create_image(self._params()).arn})
+
+    def describe_image(self) -> ActionResult:
+        return ActionResult(self._sagelab_backend.describe_image(self._params()["ImageName"]).describe())
+
+    def delete_image(self) -> ActionResult:
+        self._sagelab_backend.delete_image(self._params()["ImageName"])
         return EmptyResult()
 
     def update_domain(self) -> ActionResult:
