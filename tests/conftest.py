@@ -12,7 +12,9 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
@@ -100,18 +102,61 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None, env:
 def play(tasks: list[tuple], folder: Path, env: dict | None = None) -> list[dict]:
     """Several module runs in one ansible-playbook run (one Ansible start-up instead of one per run): the
     result of each task for localhost, failures included. A task is (module, args) or (module, args,
-    task keywords such as check_mode and diff)."""
+    task keywords such as check_mode, diff and environment)."""
+    return _play(tasks, folder, env).results
+
+
+class Played(NamedTuple):
+    results: list[dict]  # each task's result for localhost
+    calls: list[list[str]]  # the AWS operations each task sent (recorded_play only)
+    seconds: list[float]  # each task's own duration, without Ansible's start-up
+
+
+# A request moto's recorder keeps that is no AWS call and changes nothing: recorded_play() sends it before
+# each task, so that the recording splits into what each task sent.
+TASK_MARK = "/moto-api/state-manager/get-transition?model_name=sagelab-test-task-"
+
+
+def recorded_play(tasks: list[tuple], folder: Path, url: str, env: dict | None = None) -> Played:
+    """play() against the sandbox at url, with the AWS operations each task sent (moto's request recorder,
+    split at a marker request the play sends before each task) and each task's duration."""
+    call_api(url, "/moto-api/recorder/reset-recording")
+    call_api(url, "/moto-api/recorder/start-recording")
+    try:
+        played = _play(tasks, folder, env, mark=url)
+    finally:
+        call_api(url, "/moto-api/recorder/stop-recording")
+    current: list[str] | None = None
+    for request in recorded_requests(url):
+        if TASK_MARK in request.get("url", ""):
+            current = played.calls[int(request["url"].rpartition(TASK_MARK)[2])]
+        elif current is not None:
+            current.append(operation(request))
+    return played
+
+
+def _play(tasks: list[tuple], folder: Path, env: dict | None, mark: str | None = None) -> Played:
     playbook = folder / f"{uuid.uuid4().hex}.yml"
+    steps = []
+    for i, task in enumerate(tasks):
+        if mark:
+            marker = {"url": f"{mark}{TASK_MARK}{i}", "use_proxy": False}
+            steps.append({"name": f"Mark {i}", "ansible.builtin.uri": marker})
+        steps.append({"name": f"Task {i}", task[0]: task[1], "ignore_errors": True,
+                      **(task[2] if len(task) > 2 else {})})
     plays = [{"name": "Tasks", "hosts": "localhost", "connection": "local", "gather_facts": False,
-              "tasks": [{"name": f"Task {i}", task[0]: task[1], "ignore_errors": True,
-                         **(task[2] if len(task) > 2 else {})} for i, task in enumerate(tasks)]}]
+              "tasks": steps}]
     playbook.write_text(json.dumps(plays))
     run = run_playbook(str(playbook), env=env)
-    results = [task["hosts"]["localhost"] for task in run.data.get("plays", [{}])[0].get("tasks", [])]
-    assert len(results) == len(tasks), run.stdout[-3000:] + run.stderr[-3000:]
+    done = [task for task in run.data.get("plays", [{}])[0].get("tasks", [])
+            if task["task"]["name"].startswith("Task ")]
+    assert len(done) == len(tasks), run.stdout[-3000:] + run.stderr[-3000:]
+    results = [task["hosts"]["localhost"] for task in done]
     for task, result in zip(tasks, results, strict=True):
         _check_return_docs(task[0], result)
-    return results
+    seconds = [(datetime.fromisoformat(task["task"]["duration"]["end"])
+                - datetime.fromisoformat(task["task"]["duration"]["start"])).total_seconds() for task in done]
+    return Played(results, [[] for _unused in tasks], seconds)
 
 
 def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool = False,
