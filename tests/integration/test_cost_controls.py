@@ -1,5 +1,6 @@
 """Night and weekend stop against the embedded AWS sandbox, for real: the scheduler_schedule module runs
-through `ansible`, the cost_controls role through `ansible-playbook playbooks/schedule.yml`.
+through `ansible-playbook` (a test's runs in one play, the schedule read between them with the AWS CLI),
+the cost_controls role through `ansible-playbook playbooks/schedule.yml`.
 
 moto's EventBridge Scheduler accepts almost anything, so the module validates expressions, time zones,
 ARNs and input itself: refusals are checked to make no AWS call at all. Write calls are counted with
@@ -11,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import ansible_module, recording, run_playbook, unique, writes
+from tests.conftest import Played, recorded_play, recording, run_playbook, unique, writes
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -38,13 +40,28 @@ class Sandbox:
         self.iam = boto3.client("iam", **kwargs)
         self.sm = boto3.client("sagemaker", **kwargs)
 
-    def module(self, args: dict, **kwargs: Any) -> dict:
-        return ansible_module(MODULE, args, env=self.env, **kwargs)
-
     @contextmanager
     def recording(self) -> Iterator[list[str]]:
         with recording(self.url) as operations:
             yield operations
+
+    def batch(self, tasks: list[tuple], folder: Any) -> Played:
+        """Module runs in one ansible-playbook run: each task's result, AWS operations and duration."""
+        return recorded_play(tasks, folder, self.url, env=self.env)
+
+    def get_task(self, name: str) -> tuple:
+        """A task reading the schedule between module runs, with the AWS CLI (read it with got())."""
+        return ("ansible.builtin.command", {"argv": ["aws", "scheduler", "get-schedule", "--name", name,
+                                                     "--endpoint-url", self.url, "--region", REGION,
+                                                     "--output", "json"]})
+
+    @staticmethod
+    def got(result: dict) -> dict | None:
+        """The schedule a get_task() read, None when there was none."""
+        if result.get("rc"):
+            assert "ResourceNotFoundException" in result["stderr"], result
+            return None
+        return json.loads(result["stdout"])
 
     def schedule(self, name: str, group: str = "default") -> dict | None:
         try:
@@ -68,15 +85,28 @@ def stop_args(name: str, instance: str = "nb-one", **extra: Any) -> dict:
 
 # --- scheduler_schedule ---------------------------------------------------------------------------------
 
-def test_schedule_create_idempotence_check_mode_update_and_delete(aws):
+def test_schedule_create_idempotence_check_mode_update_and_delete(aws, tmp_path):
     name = unique("stop")
     args = stop_args(name)
+    # present again, the input as JSON text with other spacing and key order: nothing to do
+    text_input = {**args, "target": {**args["target"], "input": '{ "NotebookInstanceName" : "nb-one" }'}}
+    change = stop_args(name, instance="nb-two", schedule_expression="cron(30 19 ? * MON-THU *)",
+                       enabled=False)
+    # omitted options are left as they are
+    minimal = {"name": name, "schedule_expression": "cron(30 19 ? * MON-THU *)", "enabled": False,
+               "target": {"arn": STOP_ARN, "role_arn": ROLE_ARN}}
+    absent = {"name": name, "state": "absent"}
+    played = aws.batch([(MODULE, args), aws.get_task(name), (MODULE, text_input),
+                        (MODULE, change, {"check_mode": True, "diff": True}), aws.get_task(name),
+                        (MODULE, change), aws.get_task(name), (MODULE, minimal), (MODULE, absent),
+                        aws.get_task(name), (MODULE, absent)], tmp_path)
+    created, first, again, checked, after_check, updated, second, untouched, deleted, after_delete, gone = \
+        played.results
+    calls = played.calls
 
-    with aws.recording() as calls:
-        created = aws.module(args)
     assert created["changed"] is True, created
-    assert writes(calls) == ["CreateSchedule"], calls
-    got = aws.schedule(name)
+    assert writes(calls[0]) == ["CreateSchedule"], calls[0]
+    got = aws.got(first)
     assert (got["ScheduleExpression"], got["ScheduleExpressionTimezone"]) == \
         ("cron(0 20 ? * MON-FRI *)", "Europe/Dublin")
     assert (got["State"], got["Description"]) == ("ENABLED", "Stop at night")
@@ -86,68 +116,53 @@ def test_schedule_create_idempotence_check_mode_update_and_delete(aws):
     assert got["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
     assert created["schedule"]["arn"] == f"arn:aws:scheduler:{REGION}:{ACCOUNT}:schedule/default/{name}"
 
-    # present again, the input as JSON text with other spacing and key order: nothing to do
-    text_input = {**args, "target": {**args["target"], "input": '{ "NotebookInstanceName" : "nb-one" }'}}
-    with aws.recording() as calls:
-        again = aws.module(text_input)
     assert again["changed"] is False and again["changed_settings"] == [], again
-    assert calls and writes(calls) == [], calls
+    assert calls[2] and writes(calls[2]) == [], calls[2]
 
-    change = stop_args(name, instance="nb-two", schedule_expression="cron(30 19 ? * MON-THU *)",
-                       enabled=False)
-    with aws.recording() as calls:
-        checked = aws.module(change, check=True, diff=True)
     assert checked["changed"] is True
     assert sorted(checked["changed_settings"]) == ["enabled", "schedule_expression", "target.input"]
     assert checked["diff"]["before"]["target.input"] == {"NotebookInstanceName": "nb-one"}
     assert checked["diff"]["after"]["target.input"] == {"NotebookInstanceName": "nb-two"}
-    assert writes(calls) == [], calls
-    assert aws.schedule(name)["State"] == "ENABLED"
+    assert writes(calls[3]) == [], calls[3]
+    assert aws.got(after_check)["State"] == "ENABLED"
 
-    with aws.recording() as calls:
-        updated = aws.module(change)
-    assert updated["changed"] is True and writes(calls) == ["UpdateSchedule"], calls
-    got = aws.schedule(name)
+    assert updated["changed"] is True and writes(calls[5]) == ["UpdateSchedule"], calls[5]
+    got = aws.got(second)
     assert (got["ScheduleExpression"], got["State"]) == ("cron(30 19 ? * MON-THU *)", "DISABLED")
     assert json.loads(got["Target"]["Input"]) == {"NotebookInstanceName": "nb-two"}
     # UpdateSchedule replaces the whole schedule: what was not changed is sent again
     assert (got["ScheduleExpressionTimezone"], got["Description"]) == ("Europe/Dublin", "Stop at night")
     assert got["Target"]["RetryPolicy"] == {"MaximumRetryAttempts": 3, "MaximumEventAgeInSeconds": 3600}
 
-    # omitted options are left as they are
-    minimal = {"name": name, "schedule_expression": "cron(30 19 ? * MON-THU *)", "enabled": False,
-               "target": {"arn": STOP_ARN, "role_arn": ROLE_ARN}}
-    with aws.recording() as calls:
-        untouched = aws.module(minimal)
-    assert untouched["changed"] is False and writes(calls) == [], untouched
+    assert untouched["changed"] is False and writes(calls[7]) == [], untouched
 
-    with aws.recording() as calls:
-        deleted = aws.module({"name": name, "state": "absent"})
-    assert deleted["changed"] is True and writes(calls) == ["DeleteSchedule"]
+    assert deleted["changed"] is True and writes(calls[8]) == ["DeleteSchedule"]
+    assert aws.got(after_delete) is None
+    assert gone["changed"] is False and not gone.get("failed") and writes(calls[10]) == []
     assert aws.schedule(name) is None
-    with aws.recording() as calls:
-        gone = aws.module({"name": name, "state": "absent"})
-    assert gone["changed"] is False and writes(calls) == []
 
 
-def test_schedule_window_dates_and_description_removal(aws):
+def test_schedule_window_dates_and_description_removal(aws, tmp_path):
     name = unique("win")
     args = stop_args(name, schedule_expression="rate(2 hours)", flexible_time_window=15,
                      end_date="2099-01-01T00:00:00Z")
-    assert aws.module(args)["changed"] is True
-    got = aws.schedule(name)
+    played = aws.batch([(MODULE, args), aws.get_task(name),
+                        (MODULE, {**args, "end_date": "2099-01-01T01:00:00+01:00"}),  # the same instant
+                        (MODULE, {**args, "description": "", "end_date": "", "flexible_time_window": 0})],
+                       tmp_path)
+    created, first, same, cleared = played.results
+    assert created["changed"] is True, created
+    got = aws.got(first)
     assert got["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 15}
-    assert got["EndDate"].isoformat().startswith("2099-01-01T00:00:00")
-    with aws.recording() as calls:
-        same = aws.module({**args, "end_date": "2099-01-01T01:00:00+01:00"})  # the same instant
-    assert same["changed"] is False and writes(calls) == [], same
+    end = datetime.fromtimestamp(got["EndDate"], UTC)  # the AWS CLI gives the Scheduler's times as numbers
+    assert end.isoformat().startswith("2099-01-01T00:00:00"), end
+    assert same["changed"] is False and not same.get("failed") and writes(played.calls[2]) == [], same
 
-    cleared = aws.module({**args, "description": "", "end_date": "", "flexible_time_window": 0})
     assert sorted(cleared["changed_settings"]) == ["description", "end_date", "flexible_time_window"]
     got = aws.schedule(name)
     assert not got.get("Description") and not got.get("EndDate")
     assert got["FlexibleTimeWindow"] == {"Mode": "OFF"}
-    aws.module({"name": name, "state": "absent"})
+    aws.scheduler.delete_schedule(Name=name)
 
 
 ONE_DAY_FIELD = "exactly one of day-of-month and day-of-week must be ?"
