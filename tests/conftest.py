@@ -18,6 +18,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+import yaml
 
 from tests import return_docs
 
@@ -157,6 +158,42 @@ def _play(tasks: list[tuple], folder: Path, env: dict | None, mark: str | None =
     seconds = [(datetime.fromisoformat(task["task"]["duration"]["end"])
                 - datetime.fromisoformat(task["task"]["duration"]["start"])).total_seconds() for task in done]
     return Played(results, [[] for _unused in tasks], seconds)
+
+
+def preflight_refusals(playbook: str, cases: dict[str, dict], folder: Path,
+                       env: dict | None = None) -> dict[str, list[str] | None]:
+    """Each case's variables through the first play of a playbook (its preflight: the input checks it runs
+    before anything changes), read from the playbook itself, one block per case in one ansible-playbook
+    run: the messages of each case's refusal (the failed task's msg and its failed items'), None for a case
+    that passed. That a refusal there stops the whole playbook is for one real run of it to prove."""
+    first = yaml.safe_load((REPO / playbook).read_text())[0]
+    blocks = []
+    for case, variables in cases.items():
+        quoted = json.dumps(case)
+        blocks.append({"name": f"Case {case}", "vars": variables, "block": [
+            *first["tasks"],
+            {"name": f"Record that {case} passed", "ansible.builtin.set_fact": {
+                "cases_passed": f"{{{{ cases_passed + [{quoted}] }}}}"}}],
+            "rescue": [{"name": f"Record the refusal of {case}", "ansible.builtin.set_fact": {
+                "cases_refused": f"{{{{ cases_refused | combine({{{quoted}: ansible_failed_result}}) }}}}"},
+            }]})
+    outcomes = {"passed": "{{ cases_passed }}", "refused": "{{ cases_refused }}"}
+    plays = [{"name": first["name"], "hosts": "localhost", "connection": "local",
+              "gather_facts": first.get("gather_facts", False),
+              "vars": {"cases_passed": [], "cases_refused": {}},
+              "tasks": [*blocks, {"name": "Show the outcomes", "ansible.builtin.debug": {"msg": outcomes}}]}]
+    path = folder / f"{uuid.uuid4().hex}.yml"
+    path.write_text(json.dumps(plays))
+    run = run_playbook(str(path), env=env)
+    assert run.rc == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    outcome = run.data["plays"][0]["tasks"][-1]["hosts"]["localhost"]["msg"]
+    refusals: dict[str, list[str] | None] = dict.fromkeys(cases)
+    for case, failed in outcome["refused"].items():
+        refusals[case] = [str(failed.get("msg", ""))] + [
+            str(item.get("msg", "")) for item in failed.get("results", [])
+            if isinstance(item, dict) and item.get("failed")]
+    assert set(outcome["passed"]).isdisjoint(outcome["refused"]), outcome
+    return refusals
 
 
 def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool = False,

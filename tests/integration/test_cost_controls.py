@@ -19,7 +19,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import Played, recorded_play, recording, run_playbook, unique, writes
+from tests.conftest import Played, preflight_refusals, recorded_play, recording, run_playbook, unique, writes
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -265,7 +265,7 @@ def test_playbook_converges_with_a_least_privilege_role_and_is_idempotent(aws):
     assert "GetSchedule" in calls and writes(calls) == [], calls
 
 
-@pytest.mark.parametrize(("extra", "message"), [
+BAD_PLAYBOOK_INPUT = [
     ({"cost_controls_weeknight_stop": "cron(0 20 * * MON-FRI *)"},
      "cost_controls_weeknight_stop: 'cron(0 20 * * MON-FRI *)' is not allowed: exactly one of day-of-month"),
     ({"cost_controls_timezone": "Europe/Paris-ish"},
@@ -274,10 +274,39 @@ def test_playbook_converges_with_a_least_privilege_role_and_is_idempotent(aws):
      "cost_controls_notebook_instances: ['bad_name!'] is not allowed"),
     ({"sagelab_tags": {"Owner": "alice", "Project": "sagelab", "ManagedBy": "sagelab"}},
      "untagged resources are refused"),
-])
-def test_playbook_refuses_bad_input_before_any_call(aws, extra, message):
+]
+
+
+@pytest.fixture(scope="module")
+def playbook_refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[str], Any]:
+    """Every BAD_PLAYBOOK_INPUT case through playbooks/schedule.yml's preflight play, in one run
+    (tests.conftest.preflight_refusals), and the first case through the whole playbook: the refusals by case
+    index, the AWS calls both runs made, the whole run."""
+    base = {"sagelab_aws_endpoint_url": aws.url, "sagelab_aws_region": REGION, "sagelab_tags": TAGS,
+            "cost_controls_notebook_instances": ["nb-x"]}
+    cases = {str(i): {**base, **extra} for i, (extra, _unused) in enumerate(BAD_PLAYBOOK_INPUT)}
+    env = {k: v for k, v in aws.env.items() if k != "AWS_ENDPOINT_URL"}
     with aws.recording() as calls:
-        run = converge(aws, **{"cost_controls_notebook_instances": ["nb-x"], **extra})
-    assert run.rc != 0
-    assert any(message in failure for failure in run.failure_messages()), run.failure_messages()
+        refusals = preflight_refusals("playbooks/schedule.yml", cases, tmp_path_factory.mktemp("refusals"),
+                                      env=env)
+        whole = converge(aws, **{"cost_controls_notebook_instances": ["nb-x"], **BAD_PLAYBOOK_INPUT[0][0]})
+    return refusals, calls, whole
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_PLAYBOOK_INPUT)
+def test_playbook_refuses_bad_input_before_any_call(playbook_refusals, extra, message):
+    refusals, calls, _unused = playbook_refusals
+    messages = refusals[str(BAD_PLAYBOOK_INPUT.index((extra, message)))]
+    assert messages is not None, f"{extra} passed the playbook's preflight"
+    assert any(message in failure for failure in messages), messages
     assert calls == [], calls
+
+
+def test_a_refusal_stops_the_whole_playbook_before_any_call(playbook_refusals):
+    _unused, calls, whole = playbook_refusals
+    assert whole.rc != 0
+    assert any(BAD_PLAYBOOK_INPUT[0][1] in failure for failure in whole.failure_messages()), \
+        whole.failure_messages()
+    assert [play["play"]["name"] for play in whole.data["plays"]] == [
+        "Check the schedules' input before anything changes"]  # the second play never started
+    assert calls == []

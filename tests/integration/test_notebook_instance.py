@@ -27,6 +27,7 @@ from tests.conftest import (
     Played,
     ansible_module,
     call_api,
+    preflight_refusals,
     recorded_play,
     recorded_requests,
     recording,
@@ -757,7 +758,7 @@ def test_cli_notebook_up_open_stop_start_down(aws, sandbox, capsys, monkeypatch,
     assert f"no notebook instance called {name} in {REGION}" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("extra", "message"), [
+BAD_PLAYBOOK_INPUT = [
     ({"notebook_instance_name": "bad_name!"}, "notebook_instance_name: 'bad_name!' is not allowed"),
     ({"notebook_instance_type": "t3.medium"}, "notebook_instance_type: 't3.medium' is not allowed"),
     ({"notebook_instance_volume_size": 2}, "notebook_instance_volume_size: '2' is not allowed"),
@@ -767,11 +768,37 @@ def test_cli_notebook_up_open_stop_start_down(aws, sandbox, capsys, monkeypatch,
     ({"sagelab_tags": {"Owner": "alice", "Project": "sagelab", "ManagedBy": "sagelab"}},
      "untagged resources are refused. Allowed: a dict with non-empty Owner, Project and CostCenter and "
      "ManagedBy: sagelab (missing or empty: CostCenter)"),
-])
-def test_playbook_refuses_bad_input_before_any_change(aws, extra, message):
-    name = unique("bad")
+]
+
+
+@pytest.fixture(scope="module")
+def playbook_refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, list[str], Any]:
+    """Every BAD_PLAYBOOK_INPUT case through playbooks/notebook.yml's preflight play, in one run
+    (tests.conftest.preflight_refusals), and the first case through the whole playbook: the refusals by case
+    index, the AWS calls both runs made, the whole run."""
+    cases = {str(i): playbook_vars(aws, unique("bad"), **extra)
+             for i, (extra, _unused) in enumerate(BAD_PLAYBOOK_INPUT)}
     with aws.recording() as calls:
-        run = converge(aws, name, **extra)
-    assert run.rc != 0
-    assert any(message in failure for failure in run.failure_messages()), run.failure_messages()
+        refusals = preflight_refusals("playbooks/notebook.yml", cases, tmp_path_factory.mktemp("refusals"),
+                                      env=without_endpoint(aws))
+        whole = converge(aws, unique("bad"), **BAD_PLAYBOOK_INPUT[0][0])
+    return refusals, calls, whole
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_PLAYBOOK_INPUT)
+def test_playbook_refuses_bad_input_before_any_change(playbook_refusals, extra, message):
+    refusals, calls, _unused = playbook_refusals
+    messages = refusals[str(BAD_PLAYBOOK_INPUT.index((extra, message)))]
+    assert messages is not None, f"{extra} passed the playbook's preflight"
+    assert any(message in failure for failure in messages), messages
     assert calls == []  # not a single AWS call
+
+
+def test_a_refusal_stops_the_whole_playbook_before_any_aws_call(playbook_refusals):
+    _unused, calls, whole = playbook_refusals
+    assert whole.rc != 0
+    assert any(BAD_PLAYBOOK_INPUT[0][1] in failure for failure in whole.failure_messages()), \
+        whole.failure_messages()
+    assert [play["play"]["name"] for play in whole.data["plays"]] == [
+        "Check the notebook instance's input before anything changes"]  # the second play never started
+    assert calls == []
