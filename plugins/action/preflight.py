@@ -18,6 +18,16 @@ from ansible_collections.sagelab.sagemaker.plugins.plugin_utils import _prefligh
 
 CHOICE_RE = re.compile(r"^value of (?P<name>\S+) must be one of: (?P<choices>.*), got: (?P<got>.*?)"
                        r"(?P<found> found in .*)?$")
+# ansible-core's type messages (module_utils/common/parameters.py _validate_argument_types/_elements)
+CONTEXT = r"(?: found in '(?P<context>[^']*)'\.?)?"
+TYPE_RE = re.compile(r"^argument '(?P<name>[^']+)' is of type (?P<type>\S+?)" + CONTEXT
+                     + r" and we were unable to convert to (?P<wanted>\w+): .*$", re.DOTALL)
+ELEMENT_RE = re.compile(r"^Elements value for option '(?P<name>[^']+)'" + CONTEXT + r" is of type "
+                        r"(?P<type>\S+) and we were unable to convert to (?P<wanted>\w+): .*$", re.DOTALL)
+TYPES = {"str": "a string", "int": "a whole number", "float": "a number", "bool": "true or false",
+         "list": "a list", "dict": "a mapping", "path": "a path", "raw": "any value",
+         "bytes": "a size in bytes", "bits": "a size in bits", "json": "a JSON document",
+         "jsonarg": "a JSON document"}
 MASK = "********"
 
 
@@ -35,12 +45,48 @@ def spec_of(role_path, entry_point="main"):
     return specs[entry_point].get("options") or {}
 
 
-def _spec_message(message):
-    """ansible-core's choice message in sagelab's form; every other message as it is, on one line."""
+def _shown(value):
+    """A value as sagelab's messages show it: strings quoted, booleans as YAML writes them."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _type_message(match, given, element):
+    """ansible-core's type message in sagelab's form: the variable (its key path inside another), what was
+    given and the type allowed."""
+    context = [part.strip() for part in (match["context"] or "").split("->") if part.strip()]
+    name = ".".join([*context, match["name"]])
+    if element:
+        return (f"{name}: an element of type {match['type']} is not allowed; allowed: a list of "
+                f"{match['wanted']} elements ({TYPES.get(match['wanted'], match['wanted'])} each)")
+    wanted = f"{TYPES.get(match['wanted'], match['wanted'])} ({match['wanted']})"
+    if not context and match["name"] in given:
+        return f"{name}: {_shown(given[match['name']])} is not allowed; allowed: {wanted}"
+    return f"{name}: a value of type {match['type']} is not allowed; allowed: {wanted}"
+
+
+def _not_strings(options, given):
+    """The variables the spec types str that were given a list or a mapping: ansible-core would turn them
+    into their text silently (check_type_str allows the conversion), sagelab refuses them."""
+    return {name: f"{name}: {_shown(value)} is not allowed; allowed: {TYPES['str']} (str)"
+            for name, value in given.items()
+            if (options[name].get("type") or "str") == "str" and isinstance(value, (list, dict))}
+
+
+def _spec_message(message, given=None):
+    """ansible-core's choice and type messages in sagelab's form ("X: 'v' is not allowed; allowed: ...");
+    every other message as it is, on one line. given: the variables checked (their values are shown)."""
     match = CHOICE_RE.match(message)
     if match:
         return (f"{match['name']}: '{match['got']}' is not allowed; allowed: {match['choices']}"
                 f"{match['found'] or ''}")
+    for pattern, element in ((TYPE_RE, False), (ELEMENT_RE, True)):
+        match = pattern.match(message)
+        if match:
+            return _type_message(match, given or {}, element)
     return " ".join(message.split())
 
 
@@ -61,8 +107,10 @@ def check(role, options, raw):
     """Every problem with a role's variables (raw: their rendered values) as one line each."""
     validator = ArgumentSpecValidator(options)
     given = {k: v for k, v in raw.items() if k in options}
+    not_strings = _not_strings(options, given)
+    given = {k: v for k, v in given.items() if k not in not_strings}
     result = validator.validate(given, validate_role_argument_spec=True)
-    spec_errors = [_spec_message(m) for m in result.error_messages]
+    spec_errors = [*not_strings.values(), *(_spec_message(m, given) for m in result.error_messages)]
     refused = {name for name in options for m in spec_errors if re.search(rf"\b{re.escape(name)}\b", m)}
     validated = {**raw, **result.validated_parameters}
     values = role_rules.Values(validated, raw, refused)

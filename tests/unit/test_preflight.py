@@ -55,8 +55,7 @@ def test_each_kind_of_check_in_one_list():
         "notebook_instance_subnet_id": "", "notebook_instance_tags": TAGS,
         "notebook_instance_role_effective": ROLE_ARN}) == [
         # type (the spec), choice (the spec, in sagelab's form), shared rule, cross-variable rule
-        "argument 'notebook_instance_volume_size' is of type str and we were unable to convert to int: "
-        "\"'big'\" cannot be converted to an int",
+        "notebook_instance_volume_size: 'big' is not allowed; allowed: a whole number (int)",
         "notebook_instance_state: 'running' is not allowed; allowed: present, started, stopped, absent",
         f"notebook_instance_name: 'bad_name!' is not allowed; allowed: {NAME_HELP}",
         "notebook_instance_direct_internet_access: false is not allowed without notebook_instance_subnet_id; "
@@ -96,6 +95,25 @@ def test_a_list_the_spec_refuses_is_not_checked_again():
         "iam_users_list.admin. Supported parameters include: console_access, create_access_key, name, state."]
 
 
+def test_wrong_types_are_told_in_sagelab_wording_naming_the_variable_and_the_type():
+    # a list where a string is wanted: ansible-core would turn it into its text; refused, and checked once
+    assert errors("venv", {"venv_name": ["team", "sagemaker"], "venv_seed_pip": "maybe"}) == [
+        "venv_name: ['team', 'sagemaker'] is not allowed; allowed: a string (str)",
+        "venv_seed_pip: 'maybe' is not allowed; allowed: true or false (bool)"]
+    # inside a list of dicts: the key path
+    assert errors("iam_users", {"iam_users_list": [{"name": "alice", "console_access": "maybe"}],
+                                "iam_users_tags": TAGS}) == [
+        "iam_users_list.console_access: a value of type str is not allowed; allowed: true or false (bool)"]
+    # an element of the wrong type, a mapping where a list is wanted
+    options = {"sizes": {"type": "list", "elements": "int"}, "names": {"type": "list", "elements": "str"},
+               "token": {"type": "str", "no_log": True}}
+    assert preflight.check("venv", options, {"sizes": [1, "two"], "names": {"a": 1},
+                                             "token": ["s3cr3t-value"]}) == [
+        "token: ******** is not allowed; allowed: a string (str)",
+        "sizes: an element of type str is not allowed; allowed: a list of int elements (a whole number each)",
+        "names: {'a': 1} is not allowed; allowed: a list (list)"]
+
+
 def test_secrets_never_appear():
     found = errors("aws_cli", {"aws_cli_secret_access_key": SECRET, "aws_cli_access_key_id": "",
                                "aws_cli_profile": f"{SECRET} x", "aws_cli_output": "xml"})
@@ -127,9 +145,7 @@ def test_secrets_never_appear():
       "Project, CostCenter, ManagedBy)"]),
     ("cost_controls", {"cost_controls_retry_attempts": 200, "cost_controls_morning_start": "maybe",
                        "cost_controls_notebook_instances": ["n" * 50], "cost_controls_tags": TAGS},
-     ["argument 'cost_controls_morning_start' is of type str and we were unable to convert to bool: The "
-      "value "
-      "'maybe' is not a valid boolean. Valid booleans include: ...",
+     ["cost_controls_morning_start: 'maybe' is not allowed; allowed: true or false (bool)",
       f"cost_controls_notebook_instances: ['{'n' * 50}'] is not allowed; allowed: a list of notebook "
       "instance "
       "names (letters, digits and hyphens, starting and ending with a letter or digit, at most 49 characters "
@@ -204,8 +220,7 @@ CASES = [
     ("notebook_instance", "notebook_instance", "preflight",
      {"notebook_instance_volume_size": "big", "notebook_instance_state": "running",
       "notebook_instance_name": "bad_name!", "notebook_instance_direct_internet_access": False},
-     ["argument 'notebook_instance_volume_size' is of type str and we were unable to convert to int: "
-      "\"'big'\" cannot be converted to an int",
+     ["notebook_instance_volume_size: 'big' is not allowed; allowed: a whole number (int)",
       "notebook_instance_state: 'running' is not allowed; allowed: present, started, stopped, absent",
       f"notebook_instance_name: 'bad_name!' is not allowed; allowed: {NAME_HELP}",
       "notebook_instance_direct_internet_access: false is not allowed without notebook_instance_subnet_id; "
@@ -271,9 +286,7 @@ CASES = [
       "wheelhouse_python_version: '2.7' is not a Python version; allowed: empty (the host's interpreter) or "
       "3.X, e.g. 3.11"]),
     ("venv", "venv", "preflight", {"venv_name": "team/sagemaker", "venv_seed_pip": "maybe"},
-     ["argument 'venv_seed_pip' is of type str and we were unable to convert to bool: The value 'maybe' is "
-      "not "
-      "a valid boolean. Valid booleans include: ...",
+     ["venv_seed_pip: 'maybe' is not allowed; allowed: true or false (bool)",
       "venv_name: 'team/sagemaker' is not allowed; an environment name is one folder name made of letters, "
       "digits, '.', '_' and '-' (no slashes, no spaces), e.g. sagemaker"]),
     ("conda", "conda", "preflight", {"conda_engine": "pip", "conda_channels": ["ftp://mirror"]},
