@@ -86,6 +86,20 @@ def sdk_config_problems(path: str, bucket: str = "", role: str = "", tags: objec
     return problems
 
 
+def sdk_requirement(version: object, major: object) -> str:
+    """The sagemaker package's pip requirement: the exact version given, else any of the major
+    (`'' | sagelab.sagemaker.sdk_requirement(2)` -> 'sagemaker>=2,<3')."""
+    if version:
+        return f"sagemaker=={version}"
+    try:
+        number = int(str(major))
+    except ValueError:
+        raise AnsibleFilterError(f"sdk_requirement: major {major!r} is not allowed; allowed: a whole number "
+                                 "(2 or 3)") from None
+    return f"sagemaker>={number},<{number + 1}"
+
+
 class FilterModule:
     def filters(self) -> dict:
-        return {"sdk_config": sdk_config, "sdk_config_problems": sdk_config_problems}
+        return {"sdk_config": sdk_config, "sdk_config_problems": sdk_config_problems,
+                "sdk_requirement": sdk_requirement}

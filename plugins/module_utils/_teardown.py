@@ -6,7 +6,8 @@
 Declared once here and read everywhere: the roles (through the filters of plugins/filter/names.py), the
 sagelab_teardown_plan module and the tests.
 
-- Names: a notebook instance's idle auto-stop lifecycle configuration (<instance>-auto-stop) and its
+- Names: the project bucket (sagelab-<account>-<region> unless named), a notebook instance's idle
+  auto-stop lifecycle configuration (<instance>-auto-stop) and its
   EventBridge Scheduler schedules (<instance>-stop-weeknight, -stop-weekend, -start-morning).
 - The plan: which of the resources found carry the teardown's tags within its name prefix, which of the
   things they use go with them, which stay (and why), and the order in which the kinds are removed
@@ -28,6 +29,12 @@ SCHEDULES = {
 SCHEDULE_NAME_MAX = 64  # EventBridge Scheduler: Name, 1 to 64 characters
 # The longest notebook instance name whose schedule names all fit: 64 - 1 - len("stop-weeknight") = 49.
 SCHEDULED_INSTANCE_NAME_MAX = SCHEDULE_NAME_MAX - 1 - max(len(suffix) for suffix, _api in SCHEDULES.values())
+
+
+def bucket_name(given, account, region):
+    """The project bucket: the name given, else the one the s3_bucket role makes, sagelab-<account>-<region>
+    (which the execution_role and iam_users roles then grant access to)."""
+    return given or f"sagelab-{account}-{region}"
 
 
 def auto_stop_config_name(instance):
