@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -73,12 +74,13 @@ class PlaybookRun:
                     names.append(task["task"]["name"].rpartition(" : ")[2])
         return names
 
-    def failure_messages(self) -> list[str]:
+    def failure_messages(self, host: str | None = None) -> list[str]:
+        """The failed tasks' messages, of every host or of one."""
         msgs = []
         for play in self.data.get("plays", []):
             for task in play.get("tasks", []):
-                for result in task.get("hosts", {}).values():
-                    if result.get("failed"):
+                for name, result in task.get("hosts", {}).items():
+                    if result.get("failed") and host in (None, name):
                         msgs.append(str(result.get("msg", "")))
                         # a loop's own msg is "One or more items failed": the items say why
                         msgs += [str(item.get("msg", "")) for item in result.get("results", [])
@@ -93,11 +95,30 @@ def run_playbook(playbook: str, *args: str, extra_vars: dict | None = None, env:
         cmd += ["-e", json.dumps(extra_vars)]
     proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(**(env or {})), capture_output=True, text=True,
                           timeout=timeout, check=False)
-    try:
-        data = json.loads(proc.stdout[proc.stdout.index("{"):])
-    except ValueError:
-        data = {}
-    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, json_document(proc.stdout))
+
+
+def json_document(stdout: str) -> dict:
+    """The json callback's document in ansible-playbook's stdout ({} when there is none); verbose output
+    (-vvv), which may hold braces of its own, may precede it."""
+    for match in reversed(list(re.finditer(r"^\{$", stdout, re.M))):
+        try:
+            return json.loads(stdout[match.start():])
+        except ValueError:
+            continue
+    return {}
+
+
+def cases_inventory(folder: Path, cases: dict[str, dict]) -> Path:
+    """An inventory of one local host per case (host name -> its variables), each also holding what the
+    repository's inventory gives localhost: one ansible-playbook run then tries every case, each host
+    failing or passing on its own (one Ansible start-up instead of one per case)."""
+    local = yaml.safe_load((REPO / "inventories" / "local" / "hosts.yml").read_text())
+    base = local["workstations"]["hosts"]["localhost"]
+    inventory = folder / f"cases-{uuid.uuid4().hex[:8]}.yml"
+    inventory.write_text(json.dumps({"workstations": {"hosts": {
+        host: {**base, **variables} for host, variables in cases.items()}}}))
+    return inventory
 
 
 def play(tasks: list[tuple], folder: Path, env: dict | None = None) -> list[dict]:

@@ -7,7 +7,6 @@ drill, which starts its own sandbox process with IAM enforcement on.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from typing import Any
 
@@ -30,16 +29,9 @@ def run_logged(playbook: str, *args: str, extra_vars: dict, env: dict[str, str],
                timeout: int = 900) -> Any:
     """ansible-playbook with the json callback, its log (ANSIBLE_LOG_PATH) appended to log; verbose
     output (-vvv) may precede the JSON document on stdout."""
-    from tests.conftest import BIN, REPO, PlaybookRun, ansible_env
+    from tests.conftest import BIN, REPO, PlaybookRun, ansible_env, json_document
 
     cmd = [str(BIN / "ansible-playbook"), str(REPO / playbook), *args, "-e", json.dumps(extra_vars)]
     proc = subprocess.run(cmd, cwd=REPO, env=ansible_env(ANSIBLE_LOG_PATH=str(log), **env),
                           capture_output=True, text=True, timeout=timeout, check=False)
-    data: dict = {}
-    for match in reversed(list(re.finditer(r"^\{$", proc.stdout, re.M))):
-        try:
-            data = json.loads(proc.stdout[match.start():])
-            break
-        except ValueError:
-            continue
-    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, data)
+    return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, json_document(proc.stdout))

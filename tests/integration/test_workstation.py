@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_playbook
+from tests.conftest import REPO, cases_inventory, run_playbook
 
 PLAYBOOK = "playbooks/workstation.yml"
 
@@ -97,10 +97,22 @@ def test_the_aws_profile_is_private_and_the_secret_never_shown(ws):
     assert "endpoint_url = http://127.0.0.1:" in config
     assert SECRET_ACCESS_KEY in (aws / "credentials").read_text()
     assert (root / "bin" / "aws").resolve() == (root / "awscli" / "bin" / "aws")
-    # the most verbose, with diffs, every role running again (no fast path): the secret still never shows
+
+
+@pytest.fixture(scope="module")
+def rerun(ws):
+    """The converged host's second run: the most verbose, with diffs, every role running again (no fast
+    path). One run for the two tests that read it (the secret never shows; nothing changes)."""
+    _unused, run = ws
+    started = time.monotonic()
     res = run("-vvv", "--diff", extra={"sagelab_fast_path": False})
-    assert res.rc == 0
-    assert SECRET_ACCESS_KEY not in res.stdout + res.stderr
+    print(f"second run, every role: {time.monotonic() - started:.1f}s")
+    return res
+
+
+def test_the_secret_is_never_shown_even_at_the_most_verbose(rerun):
+    assert rerun.rc == 0, rerun.stdout[-3000:]
+    assert SECRET_ACCESS_KEY not in rerun.stdout + rerun.stderr
 
 
 ROLE_TASKS = ["Ensure the virtual environment exists (its parent folders too)",
@@ -109,15 +121,10 @@ ROLE_TASKS = ["Ensure the virtual environment exists (its parent folders too)",
               "Validate the environment from inside it (imports, versions, kernel listed and executing)"]
 
 
-def test_second_run_changes_nothing(ws):
-    root, run = ws
-    started = time.monotonic()
-    res = run(extra={"sagelab_fast_path": False})  # every role runs again, and each is idempotent
-    took = time.monotonic() - started
-    assert res.rc == 0, res.stdout[-3000:]
-    assert res.stats["localhost"]["changed"] == 0, res.changed_tasks()
-    assert set(ROLE_TASKS) <= set(res.ran_tasks())
-    print(f"second run, every role: {took:.1f}s")
+def test_second_run_changes_nothing(rerun):
+    assert rerun.rc == 0, rerun.stdout[-3000:]
+    assert rerun.stats["localhost"]["changed"] == 0, rerun.changed_tasks()  # every role ran, idempotent
+    assert set(ROLE_TASKS) <= set(rerun.ran_tasks())
 
 
 def test_a_converged_host_takes_the_fast_path(ws):
@@ -198,9 +205,9 @@ def test_a_broken_environment_fails_validation_with_the_reason(ws, tmp_path):
     assert any("import no_such_module" in m for m in res.failure_messages())
 
 
-def fake_python(tmp_path: Path, version: str) -> str:
+def fake_python(folder: Path, version: str) -> str:
     """An interpreter that reports an old version to the python role's probe."""
-    exe = tmp_path / "python3.8"
+    exe = folder / "python3.8"
     probe = json.dumps({"executable": str(exe), "version": version, "venv": True, "uv": ""})
     exe.write_text(f"#!/bin/sh\necho '{probe}'\n")
     exe.chmod(0o755)
@@ -223,57 +230,80 @@ BAD_INPUT = [
     ("python_uv_version", "latest", "python_uv_version: 'latest' is not an exact release"),
     ("validate_timeout", 0, "validate_timeout: '0' is not allowed"),
 ]
+MISSING_INTERPRETER = "localhost"  # its message names the host
 
 
-@pytest.mark.parametrize(("var", "value", "message"), BAD_INPUT,
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory):
+    """Every bad-input case of this file in ONE run of the workstation playbook (one Ansible start-up, not
+    one per case): a host per case (tests/conftest.py cases_inventory), each with its own empty folder and
+    the case's variables, so each host is refused, or not, on its own, and the run shows what ran on it."""
+    root = tmp_path_factory.mktemp("refused")
+    (root / "fakes").mkdir()
+    cases = {f"bad-{i}": {var: value, "validate_report_dir": "reports"}
+             for i, (var, value, _unused) in enumerate(BAD_INPUT)}
+    cases["old-python"] = {"python_interpreter": fake_python(root / "fakes", "3.8.10")}
+    cases[MISSING_INTERPRETER] = {"python_interpreter": "python3.99"}
+    cases["not-a-venv"] = {}
+    for host, variables in cases.items():
+        folder = root / "cases" / host
+        folder.mkdir(parents=True)
+        variables["venv_parent"] = str(folder / "workdir")
+        if "validate_report_dir" in variables:
+            variables["validate_report_dir"] = str(folder / "reports")
+    target = root / "cases" / "not-a-venv" / "workdir" / "sagemaker"
+    target.mkdir(parents=True)
+    (target / "notes.txt").write_text("mine")
+    run = run_playbook(PLAYBOOK, "-i", str(cases_inventory(root, cases)),
+                       env={"JUPYTER_DATA_DIR": str(root / "jupyter")})
+    assert set(run.stats) == set(cases), run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.rc == 2  # hosts failed (not an error of the run itself)
+    assert not (root / "jupyter").exists()
+    return root / "cases", run
+
+
+def refused_host(refused, host: str) -> tuple[Path, str]:
+    """The host's folder and its failures' messages; the host must have failed and changed nothing."""
+    cases, run = refused
+    assert run.stats[host]["failures"] == 1, (host, run.stats[host])
+    assert run.stats[host]["changed"] == 0, (host, run.changed_tasks(host))
+    return cases / host, " ".join(run.failure_messages(host))
+
+
+@pytest.mark.parametrize(("case", "var", "message"),
+                         [(i, var, msg) for i, (var, _unused, msg) in enumerate(BAD_INPUT)],
                          ids=[f"{v}={val}" for v, val, _unused in BAD_INPUT])
-def test_bad_input_is_refused_before_anything_changes(tmp_path, var, value, message):
-    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"), var: value,
-                                             "validate_report_dir": str(tmp_path / "reports")},
-                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
-    assert res.rc != 0
-    msgs = " ".join(res.failure_messages())
+def test_bad_input_is_refused_before_anything_changes(refused, case, var, message):
+    folder, msgs = refused_host(refused, f"bad-{case}")
     assert message in msgs, msgs
     assert var in msgs
-    assert sorted(p.name for p in tmp_path.iterdir()) == [], "something was changed"
+    assert sorted(p.name for p in folder.iterdir()) == [], "something was changed"
 
 
-def test_python_older_than_the_sdk_supports_is_refused(tmp_path):
-    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"),
-                                             "python_interpreter": fake_python(tmp_path, "3.8.10")},
-                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
-    assert res.rc != 0
-    msgs = " ".join(res.failure_messages())
+def test_python_older_than_the_sdk_supports_is_refused(refused):
+    folder, msgs = refused_host(refused, "old-python")
     assert "python_interpreter: Python 3.8.10 is older than SageMaker SDK 2 supports" in msgs, msgs
-    assert not (tmp_path / "workdir").exists()
+    assert not (folder / "workdir").exists()
 
 
-def test_an_interpreter_that_does_not_exist_is_refused_before_any_install(tmp_path):
+def test_an_interpreter_that_does_not_exist_is_refused_before_any_install(refused):
     """python3.99 is no package the python role could install: it ran the become package task and ended in
     "Error executing command."; now the preflight names the variable, and no role task runs."""
-    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir"),
-                                             "python_interpreter": "python3.99"},
-                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
-    assert res.rc == 2
-    msgs = res.failure_messages()
+    folder, _unused = refused_host(refused, MISSING_INTERPRETER)
+    run = refused[1]
+    msgs = run.failure_messages(MISSING_INTERPRETER)
     assert len(msgs) == 1, msgs
     assert msgs[0].startswith("python_interpreter: 'python3.99' does not exist on localhost (not a command "
                               "on PATH, not a file that runs)"), msgs
     assert "allowed: an interpreter that exists" in msgs[0] and "Error executing command" not in msgs[0]
-    ran = res.ran_tasks()
+    ran = run.ran_tasks(MISSING_INTERPRETER)
     assert "Ensure the interpreter and venv support are installed (distro packages, become only here)" \
         not in ran, ran
-    assert res.stats["localhost"]["changed"] == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    assert sorted(p.name for p in folder.iterdir()) == []
 
 
-def test_a_path_that_is_not_a_venv_is_refused(tmp_path):
-    target = tmp_path / "workdir" / "sagemaker"
-    target.mkdir(parents=True)
-    (target / "notes.txt").write_text("mine")
-    res = run_playbook(PLAYBOOK, extra_vars={"venv_parent": str(tmp_path / "workdir")},
-                       env={"JUPYTER_DATA_DIR": str(tmp_path / "jupyter")})
-    assert res.rc != 0
-    msgs = " ".join(res.failure_messages())
+def test_a_path_that_is_not_a_venv_is_refused(refused):
+    folder, msgs = refused_host(refused, "not-a-venv")
+    target = folder / "workdir" / "sagemaker"
     assert f"'{target}' exists but is not a Python virtual environment" in msgs, msgs
     assert sorted(p.name for p in target.iterdir()) == ["notes.txt"]
