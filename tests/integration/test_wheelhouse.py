@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, ansible_module, run_playbook
+from tests.conftest import REPO, cases_inventory, play, run_playbook
 
 PLAYBOOK = "playbooks/wheelhouse.yml"
 REQUIREMENTS = ["boto3", "pyyaml"]  # pure-Python wheels and one platform wheel (cpXY manylinux)
@@ -70,16 +70,16 @@ def test_install_from_the_copy_needs_no_index(wh, tmp_path):
             "find_links": [str(copy)], "offline": True, "index_url": NO_INDEX}
     # an empty cache: the wheels can only come from the copy
     env = {"UV_CACHE_DIR": str(tmp_path / "uv-cache")}
-    res = ansible_module("sagelab.sagemaker.python_packages", args, env=env)
-    assert res.get("changed") is True, res
+    # the same install again, and one without the wheelhouse, which fails: the index is really unreachable
+    bare_args = {**args, "venv": str(tmp_path / "bare"), "find_links": [], "offline": False}
+    res, again, bare = play([("sagelab.sagemaker.python_packages", a) for a in (args, args, bare_args)],
+                            tmp_path, env=env)
+    assert res.get("changed") is True and not res.get("failed"), res
     pins = dict(line.split("==") for line in (copy / "requirements.txt").read_text().split() if "==" in line)
     for name in ("boto3", "botocore", "pyyaml"):
         assert res["packages"][name] == pins[name], (name, res["packages"])
-    again = ansible_module("sagelab.sagemaker.python_packages", args, env=env)
-    assert again.get("changed") is False, again
-    # the same install without the wheelhouse fails: the index is really unreachable
-    bare_args = {**args, "venv": str(tmp_path / "bare"), "find_links": [], "offline": False}
-    ansible_module("sagelab.sagemaker.python_packages", bare_args, env=env, fails=True)
+    assert again.get("changed") is False and not again.get("failed"), again
+    assert bare.get("failed") is True, bare
 
 
 def test_second_run_resolves_downloads_and_copies_nothing(wh):
@@ -158,7 +158,7 @@ def test_the_staging_playbook_builds_the_set_the_workstation_playbook_installs(t
     assert not (tmp_path / "cache").exists() and not (tmp_path / "dest").exists()  # check mode
 
 
-@pytest.mark.parametrize(("extra", "message"), [
+BAD_INPUT = [
     ({"wheelhouse_requirements": ["boto3", "not a spec!"]}, "wheelhouse_requirements: 'not a spec!' is not "
                                                             "a valid requirement"),
     ({"wheelhouse_requirements": []}, "is empty"),
@@ -168,11 +168,29 @@ def test_the_staging_playbook_builds_the_set_the_workstation_playbook_installs(t
     ({"wheelhouse_platform": "manylinux_2_5_x86_64"}, "glibc 2.17 or newer"),
     ({"wheelhouse_dest": "relative/dir"}, "must be absolute paths"),
     ({"wheelhouse_configure_roles": "perhaps"}, "wheelhouse_configure_roles"),
-])
-def test_bad_input_is_refused_before_any_change(tmp_path, extra, message):
-    evars = {"wheelhouse_requirements": REQUIREMENTS, "wheelhouse_cache_dir": str(tmp_path / "cache"),
-             "wheelhouse_dest": str(tmp_path / "dest"), **extra}
-    res = run_playbook(PLAYBOOK, extra_vars=evars, timeout=300)
-    assert res.rc != 0
-    assert any(message in m for m in res.failure_messages()), res.failure_messages()
-    assert not (tmp_path / "cache").exists() and not (tmp_path / "dest").exists()
+]
+
+
+@pytest.fixture(scope="module")
+def refused(tmp_path_factory):
+    """Every bad-input case in ONE run of the playbook, a host each (tests/conftest.py cases_inventory)
+    with its own cache and destination folders: each host is refused, or not, on its own."""
+    root = tmp_path_factory.mktemp("wheelhouse-refused")
+    cases = {f"bad-{i}": {"wheelhouse_requirements": REQUIREMENTS,
+                          "wheelhouse_cache_dir": str(root / f"bad-{i}" / "cache"),
+                          "wheelhouse_dest": str(root / f"bad-{i}" / "dest"), **extra}
+             for i, (extra, _unused) in enumerate(BAD_INPUT)}
+    run = run_playbook(PLAYBOOK, "-i", str(cases_inventory(root, cases)), timeout=300)
+    assert set(run.stats) == set(cases), run.stdout[-3000:] + run.stderr[-3000:]
+    assert run.rc == 2  # hosts failed (not an error of the run itself)
+    return root, run
+
+
+@pytest.mark.parametrize(("case", "message"), [(i, m) for i, (_unused, m) in enumerate(BAD_INPUT)],
+                         ids=[json.dumps(extra) for extra, _unused in BAD_INPUT])
+def test_bad_input_is_refused_before_any_change(refused, case, message):
+    root, run = refused
+    host = f"bad-{case}"
+    assert run.stats[host]["failures"] == 1 and run.stats[host]["changed"] == 0, run.stats[host]
+    assert any(message in m for m in run.failure_messages(host)), run.failure_messages(host)
+    assert not (root / host / "cache").exists() and not (root / host / "dest").exists()
