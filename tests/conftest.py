@@ -218,6 +218,11 @@ def preflight_refusals(playbook: str, cases: dict[str, dict], folder: Path,
     return refusals
 
 
+def play_steps(steps: dict, folder: Path, env: dict | None = None) -> dict:
+    """play() with named steps (any hashable name -> task): each step's result by its name."""
+    return dict(zip(steps, play(list(steps.values()), folder, env=env), strict=True))
+
+
 def ansible_module(module: str, args: dict, *, check: bool = False, diff: bool = False,
                    env: dict | None = None, fails: bool = False) -> dict:
     """Run one module ad hoc on localhost with real `ansible`; its result for localhost, which must have

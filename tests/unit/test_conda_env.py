@@ -3,6 +3,7 @@ bad input refused before anything changes, check mode, create, idempotence, lock
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 from tests.conda_channel import conda_channel  # noqa: F401  # pylint: disable=unused-import
-from tests.conftest import BIN, ansible_module, run_playbook
+from tests.conftest import BIN, play_steps, run_playbook
 
 pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
 
@@ -63,60 +64,92 @@ def test_bad_input_is_refused_before_anything_changes(tmp_path, conda_channel): 
     assert snapshot(tmp_path) == before, "something was changed"
 
 
+def stat(path: Path) -> tuple:
+    """A play step: whether path exists at that point of the run (read it with exists())."""
+    return ("ansible.builtin.stat", {"path": str(path), "get_checksum": False})
+
+
+def exists(result: dict) -> bool:
+    assert not result.get("failed"), result
+    return result["stat"]["exists"]
+
+
+def ok(result: dict) -> dict:
+    """A module step's result, which must not have failed."""
+    assert not result.get("failed"), result
+    return result
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory, conda_channel):  # noqa: F811
+    """The env's life in two runs of conftest's play() (an Ansible start-up each, not one per module run):
+    check mode, create, again, check again, pip, a copy rebuilt from the lock file; then (absent(), when
+    the tests of the env as made have read it) removal."""
     root = tmp_path_factory.mktemp("conda")
     args = {"name": "lab", "root_prefix": str(root), "specs": SPECS, "channels": [conda_channel],
             "engine": "rattler", "lock_file": str(root / "lab.lock")}
-    return root, args
+    copy = root / "copy"
+    step = play_steps({
+        "check": (MODULE, args, {"check_mode": True, "diff": True}),
+        "envs after check": stat(root / "envs"), "lock after check": stat(root / "lab.lock"),
+        "first": (MODULE, args, {"diff": True}),
+        "lock": ("ansible.builtin.slurp", {"src": str(root / "lab.lock")}),
+        "again": (MODULE, args), "check again": (MODULE, args, {"check_mode": True}),
+        # six is satisfied by the conda package: uv finds it installed, nothing changes
+        "pip": (MODULE, {**args, "pip": ["six"], "uv": str(BIN / "uv")}),
+        "rebuilt": (MODULE, {"prefix": str(copy), "from_lock": str(root / "lab.lock"),
+                             "root_prefix": str(root)}),
+    }, root)
+    return root, args, step
+
+
+@pytest.fixture(scope="module")
+def absent(env):
+    root, args, _unused = env
+    gone = {**args, "state": "absent"}
+    prefix = root / "envs" / "lab"
+    return play_steps({"check": (MODULE, gone, {"check_mode": True}), "after check": stat(prefix),
+                       "gone": (MODULE, gone), "after": stat(prefix), "again": (MODULE, gone)}, root)
 
 
 def test_check_mode_solves_and_writes_nothing(env):
-    root, args = env
-    result = ansible_module(MODULE, args, check=True, diff=True)
+    _unused, _args, step = env
+    result = ok(step["check"])
     assert result["changed"] and result["created"], result
     assert result["engine"] == "rattler"
     assert {p.split("==")[0] for p in result["installed"]} >= {"python", "six"}
     assert "python==3." in result["diff"]["after"]
-    assert not (root / "envs").exists() and not (root / "lab.lock").exists()
+    assert not exists(step["envs after check"]) and not exists(step["lock after check"])
 
 
 def test_present_creates_then_changes_nothing(env):
-    root, args = env
-    first = ansible_module(MODULE, args, diff=True)
+    root, _args, step = env
+    first = ok(step["first"])
     assert first["changed"] and first["created"], first
     prefix = root / "envs" / "lab"
     assert (prefix / "conda-meta").is_dir()
-    lock = (root / "lab.lock").read_text()
+    lock = base64.b64decode(ok(step["lock"])["content"]).decode()
     assert "@EXPLICIT" in lock and "/noarch/six-" in lock
-    again = ansible_module(MODULE, args)
+    again = ok(step["again"])
     assert again["changed"] is False, again
     assert again["installed"] == again["removed"] == []
     assert set(again["packages"]) == set(first["packages"])
-    check = ansible_module(MODULE, args, check=True)
-    assert check["changed"] is False
+    assert ok(step["check again"])["changed"] is False
 
 
-def test_pip_packages_go_into_the_env_and_the_lock_file_rebuilds_it(env, tmp_path):
-    root, args = env
-    prefix = root / "envs" / "lab"
-    # six is satisfied by the conda package: uv finds it installed, nothing changes
-    res = ansible_module(MODULE, {**args, "pip": ["six"], "uv": str(BIN / "uv")})
+def test_pip_packages_go_into_the_env_and_the_lock_file_rebuilds_it(env):
+    root, _args, step = env
+    prefix, copy = root / "envs" / "lab", root / "copy"
+    res = ok(step["pip"])
     assert res["changed"] is False and res["pip_installed"] == [], res
-    copy = tmp_path / "copy"
-    rebuilt = ansible_module(MODULE, {"prefix": str(copy), "from_lock": str(root / "lab.lock"),
-                                      "root_prefix": str(root)})
+    rebuilt = ok(step["rebuilt"])
     assert rebuilt["changed"] and rebuilt["packages"] == json.loads(json.dumps(res["packages"]))
     assert (copy / "bin" / "python").exists()
     assert sorted(p.name for p in (copy / "conda-meta").glob("*.json")) == \
         sorted(p.name for p in (prefix / "conda-meta").glob("*.json"))
 
 
-def test_absent_removes_the_env(env):
-    root, args = env
-    check = ansible_module(MODULE, {**args, "state": "absent"}, check=True)
-    assert check["changed"] and (root / "envs" / "lab").exists()
-    gone = ansible_module(MODULE, {**args, "state": "absent"})
-    assert gone["changed"] and not (root / "envs" / "lab").exists()
-    again = ansible_module(MODULE, {**args, "state": "absent"})
-    assert again["changed"] is False
+def test_absent_removes_the_env(absent):
+    assert ok(absent["check"])["changed"] and exists(absent["after check"])
+    assert ok(absent["gone"])["changed"] and not exists(absent["after"])
+    assert ok(absent["again"])["changed"] is False

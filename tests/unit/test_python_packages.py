@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, play
+from tests.conftest import BIN, play, play_steps
 
 pytestmark = pytest.mark.subprocess  # runs Ansible, the sandbox or another program
 
@@ -47,11 +47,6 @@ def snapshot(venv: Path) -> tuple:
 def state(result: dict) -> dict[str, int] | None:
     assert result.get("rc") == 0, result
     return json.loads(result["stdout"])
-
-
-def steps(tasks: dict[str, tuple], folder: Path, env: dict | None = None) -> dict[str, dict]:
-    """Named play steps in one run: each step's result by its name."""
-    return dict(zip(tasks, play(list(tasks.values()), folder, env=env), strict=True))
 
 
 def ok(result: dict) -> dict:
@@ -90,7 +85,7 @@ def lifecycles(tmp_path_factory):
             "upgrade": (MODULE, new, DIFF), "upgrade again": (MODULE, new),
             "absent check": (MODULE, gone, CHECK), "still there": (MODULE, new, CHECK),
             "absent": (MODULE, gone), "absent again": (MODULE, gone)}.items()})
-    results = steps(tasks, root)
+    results = play_steps(tasks, root)
     return root, {installer: {name: result for (who, name), result in results.items() if who == installer}
                   for installer in INSTALLERS}
 
@@ -159,7 +154,7 @@ def repairs(tmp_path_factory):
     install leaves it, then checked, repaired and run again (a second run for all)."""
     root = tmp_path_factory.mktemp("repair")
     venvs = {case: root / "-".join(case) / "env" for case in REPAIRS}
-    installs = steps({case: (MODULE, repair_args(venv, case[0])) for case, venv in venvs.items()}, root)
+    installs = play_steps({case: (MODULE, repair_args(venv, case[0])) for case, venv in venvs.items()}, root)
     cases = {}
     for (installer, damage), venv in venvs.items():
         assert ok(installs[installer, damage])["changed"] is True
@@ -184,7 +179,7 @@ def repairs(tmp_path_factory):
             "check without requirements": (MODULE, {k: v for k, v in args.items() if k != "requirements"},
                                            CHECK),
             "after checks": snapshot(venv), "repair": (MODULE, args), "again": (MODULE, args)}.items()})
-    for (installer, damage, name), result in steps(tasks, root).items():
+    for (installer, damage, name), result in play_steps(tasks, root).items():
         cases[installer, damage][name] = result
     return cases
 
@@ -257,7 +252,7 @@ def small(tmp_path_factory):
     }
     for i, (extra, _unused) in enumerate(BAD_INPUT):
         tasks["bad", i] = (MODULE, {"venv": str(root / f"bad-{i}" / "env"), "requirements": ["six"], **extra})
-    return root, steps(tasks, root)
+    return root, play_steps(tasks, root)
 
 
 def test_names_are_compared_normalized(small):
