@@ -3,9 +3,11 @@
 never logged, the generated policies, offboarding, bucket deletion only when confirmed, and bad input
 refused before anything changes.
 
-Everything this module makes carries a per-run prefix (users, group, policies, role) or lives in its own
-region (the bucket's derived name sagelab-<account>-eu-south-2), so the session-wide sandbox can be
-shared with other tests. Secrets go into a temporary folder, never into the project's .sagelab/.
+The tests that only read assert on the session's shared estate (tests/aws_estate.py: aws_access runs there
+with notebook and studio, its runs recorded); the tests that change the account use an estate of this
+file's own, converged once. That one's names carry a per-run prefix (users, group, policies, role) or live
+in its own region (the bucket's derived name sagelab-<account>-eu-south-2), so the session-wide sandbox
+can be shared with other tests. Secrets go into a temporary folder, never into the project's .sagelab/.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import pytest
 import requests
 from botocore.config import Config
 
-from tests.conftest import BIN, REPO, PlaybookRun, ansible_env, run_playbook
+from tests import aws_estate
+from tests.conftest import BIN, REPO, PlaybookRun, ansible_env, run_playbook, writes
 
 PLAYBOOK = "playbooks/aws_access.yml"
 # Its own region: the derived bucket name cannot collide with buckets other tests make in eu-west-1.
@@ -47,13 +50,14 @@ class Account:
     creds: Path
     account_id: str
     seen: dict[str, Any] = field(default_factory=dict)
+    region: str = REGION
 
     def user(self, name: str) -> str:
         return f"{self.prefix}-{name}"
 
     @property
     def bucket(self) -> str:
-        return f"sagelab-{self.account_id}-{REGION}"
+        return f"sagelab-{self.account_id}-{self.region}"
 
     @property
     def role(self) -> str:
@@ -96,13 +100,12 @@ class Account:
                             env={**self.env, **(env or {})})
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=REGION,
+        return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
                             aws_access_key_id="testing", aws_secret_access_key="testing",
                             config=Config(retries={"max_attempts": 1}))
 
 
-@pytest.fixture(scope="module")
-def aws(sandbox, tmp_path_factory) -> Account:
+def account(sandbox, tmp_path_factory) -> Account:
     env = {**sandbox.env, "AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
     sts = boto3.client("sts", endpoint_url=sandbox.endpoint_url, region_name=REGION,
                        aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -110,73 +113,35 @@ def aws(sandbox, tmp_path_factory) -> Account:
                    tmp_path_factory.mktemp("aws") / "credentials", sts.get_caller_identity()["Account"])
 
 
+@pytest.fixture(scope="module")
+def aws(sandbox, tmp_path_factory) -> Account:
+    """An account of this file's own, converged once, for the tests that change it (in file order)."""
+    own = account(sandbox, tmp_path_factory)
+    res = own.run()
+    assert res.rc == 0, res.stdout[-5000:]
+    own.seen["converged"] = snapshot(own)
+    return own
+
+
+@pytest.fixture(scope="module")
+def shared(shared_estate) -> Account:
+    """The session's shared estate (only read here) under this file's names: its users, group, policies and
+    role carry the prefix, and its bucket has the derived name; its runs are in shared_estate.runs."""
+    return Account(shared_estate.endpoint_url, shared_estate.env, shared_estate.prefix, shared_estate.creds,
+                   shared_estate.account_id, region=shared_estate.region)
+
+
+@pytest.fixture(scope="module")
+def fresh(sandbox, tmp_path_factory) -> Account:
+    """An account of this file's own nothing has been made in, for the bad-input tests."""
+    return account(sandbox, tmp_path_factory)
+
+
 # --- what exists, read with boto3 -------------------------------------------------------------------
 
 def snapshot(aws: Account) -> dict[str, Any]:
-    """Everything of this module's that exists in the sandbox, with its settings."""
-    iam, s3 = aws.client("iam"), aws.client("s3")
-    state: dict[str, Any] = {"users": {}, "groups": {}, "policies": {}, "roles": {}, "bucket": None}
-    for user in iam.get_paginator("list_users").paginate().build_full_result()["Users"]:
-        name = user["UserName"]
-        if not name.startswith(aws.prefix):
-            continue
-        try:
-            profile = bool(iam.get_login_profile(UserName=name)["LoginProfile"])
-        except iam.exceptions.NoSuchEntityException:
-            profile = False
-        state["users"][name] = {
-            "keys": sorted(k["AccessKeyId"]
-                           for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]),
-            "login_profile": profile,
-            "groups": sorted(g["GroupName"] for g in iam.list_groups_for_user(UserName=name)["Groups"]),
-            "tags": {t["Key"]: t["Value"] for t in iam.list_user_tags(UserName=name)["Tags"]},
-        }
-    for group in iam.get_paginator("list_groups").paginate().build_full_result()["Groups"]:
-        name = group["GroupName"]
-        if name.startswith(aws.prefix):
-            state["groups"][name] = {
-                "users": sorted(u["UserName"] for u in iam.get_group(GroupName=name)["Users"]),
-                "policies": sorted(p["PolicyName"] for p in
-                                   iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]),
-            }
-    for policy in iam.get_paginator("list_policies").paginate(Scope="Local").build_full_result()["Policies"]:
-        if policy["PolicyName"].startswith(aws.prefix):
-            doc = iam.get_policy_version(PolicyArn=policy["Arn"],
-                                         VersionId=policy["DefaultVersionId"])["PolicyVersion"]["Document"]
-            tags = iam.list_policy_tags(PolicyArn=policy["Arn"])["Tags"]
-            state["policies"][policy["PolicyName"]] = {
-                "arn": policy["Arn"], "document": doc if isinstance(doc, dict) else json.loads(doc),
-                "tags": {t["Key"]: t["Value"] for t in tags}}
-    for role in iam.get_paginator("list_roles").paginate().build_full_result()["Roles"]:
-        name = role["RoleName"]
-        if name.startswith(aws.prefix):
-            trust = role["AssumeRolePolicyDocument"]
-            state["roles"][name] = {
-                "arn": role["Arn"], "trust": trust if isinstance(trust, dict) else json.loads(trust),
-                "policies": sorted(p["PolicyName"] for p in
-                                   iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]),
-                "tags": {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name)["Tags"]},
-            }
-    if aws.bucket in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
-        sse = s3.get_bucket_encryption(Bucket=aws.bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
-        state["bucket"] = {
-            "encryption": sse["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"],
-            "public_access_block":
-                s3.get_public_access_block(Bucket=aws.bucket)["PublicAccessBlockConfiguration"],
-            "tags": {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=aws.bucket)["TagSet"]},
-            "policy": bucket_policy(s3, aws.bucket),
-            "versioning": s3.get_bucket_versioning(Bucket=aws.bucket).get("Status"),
-        }
-    return state
-
-
-def bucket_policy(s3: Any, bucket: str) -> dict | None:
-    try:
-        return json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
-    except s3.exceptions.ClientError as exc:
-        if exc.response["Error"]["Code"] == "NoSuchBucketPolicy":
-            return None
-        raise
+    """Everything of this module's that exists in the sandbox, with its settings (tests/aws_estate.py)."""
+    return aws_estate.snapshot(aws.client, aws.prefix, aws.bucket)
 
 
 def files(root: Path) -> dict[str, tuple[int, float]]:
@@ -220,12 +185,23 @@ class Recorder:
 
 # --- check mode, converge, idempotence -----------------------------------------------------------
 
-def test_check_mode_on_a_fresh_account_creates_nothing(aws):
-    before = snapshot(aws)
-    assert before == {"users": {}, "groups": {}, "policies": {}, "roles": {}, "bucket": None}
-    res = aws.run("--check", "--diff")
+def aws_access_tasks(run: PlaybookRun, changed: bool = False) -> list[str]:
+    """The tasks of aws_access.yml's plays that ran (changed only, with changed=True): the shared estate
+    runs it with notebook and studio (tests/drills/playbooks/aws_three.yml) in one ansible-playbook."""
+    plays = PlaybookRun(run.rc, "", "", {"plays": run.data.get("plays", [])[:2]})
+    return plays.ran_tasks(changed=changed)
+
+
+def test_check_mode_on_a_fresh_account_creates_nothing(shared_estate):
+    checked = shared_estate.runs["fresh_check"]
+    before = checked.before
+    assert {k: before[k] for k in ("users", "groups", "policies", "roles", "bucket")} == {
+        "users": {}, "groups": {}, "policies": {}, "roles": {}, "bucket": None}
+    res = checked.run
     assert res.rc == 0, res.stdout[-5000:]
-    changed = res.changed_tasks()
+    assert [p["play"]["name"] for p in res.data["plays"][:2]] == [
+        "Check every AWS role's input before anything changes", "Stand up the AWS side of sagelab"]
+    changed = aws_access_tasks(res, changed=True)
     for task in ("Ensure the project bucket is present, encrypted, private and tagged",
                  "Ensure the execution role's S3 and CloudWatch Logs policy is present",
                  "Ensure the execution role trusts SageMaker and carries its policies",
@@ -236,19 +212,20 @@ def test_check_mode_on_a_fresh_account_creates_nothing(aws):
                  "Ensure each user without an access key gets one (never a second one)",
                  "Ensure the new access keys are delivered once, private (0600), on the control node"):
         assert task in changed, (task, changed)
-    assert snapshot(aws) == before
-    assert not aws.creds.exists()
-    aws.seen["check_changed"] = changed
+    assert checked.after == before
+    assert writes(checked.calls) == [], writes(checked.calls)
+    assert checked.files_after == checked.files_before == {}, "the credentials folder was made"
 
 
-def test_converge_creates_the_bucket_role_group_policy_and_users_with_tags(aws):
-    res = aws.run()
+def test_converge_creates_the_bucket_role_group_policy_and_users_with_tags(shared_estate, shared):
+    aws = shared
+    converged = shared_estate.runs["converge"]
+    res = converged.run
     assert res.rc == 0, res.stdout[-5000:]
-    if "check_changed" in aws.seen:
-        assert res.changed_tasks() == aws.seen["check_changed"], "check mode foretold other changes"
-    state = snapshot(aws)
-    aws.seen["converged"] = state
-    aws.seen["converge_output"] = res.stdout + res.stderr
+    assert aws_access_tasks(res, changed=True) == aws_access_tasks(shared_estate.runs["fresh_check"].run,
+                                                                   changed=True), \
+        "check mode foretold other changes"
+    state = converged.after
 
     alice, bob, carol = (aws.user(n) for n in ("alice", "bob", "carol"))
     assert state["bucket"] == {
@@ -258,6 +235,7 @@ def test_converge_creates_the_bucket_role_group_policy_and_users_with_tags(aws):
         "tags": TAGS,
         "policy": state["bucket"]["policy"],
         "versioning": None,
+        "objects": 0,
     }
     deny = state["bucket"]["policy"]["Statement"][0]
     assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -280,8 +258,10 @@ def test_converge_creates_the_bucket_role_group_policy_and_users_with_tags(aws):
     assert [state["users"][u]["login_profile"] for u in (alice, bob, carol)] == [False, True, False]
 
 
-def test_secrets_are_delivered_once_into_private_files_and_never_logged(aws):
-    state = aws.seen.get("converged") or pytest.skip("needs the converge test")
+def test_secrets_are_delivered_once_into_private_files_and_never_logged(shared_estate, shared):
+    aws = shared
+    converged = shared_estate.runs["converge"]
+    state, output = converged.after, converged.run.stdout + converged.run.stderr  # a run at -vvv
     alice, bob = aws.user("alice"), aws.user("bob")
     assert stat.S_IMODE(aws.creds.stat().st_mode) == 0o700
     assert stat.S_IMODE((aws.creds / "console").stat().st_mode) == 0o700
@@ -290,42 +270,42 @@ def test_secrets_are_delivered_once_into_private_files_and_never_logged(aws):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
     for user in (alice, bob):
         delivered = json.loads((aws.creds / f"{user}.json").read_text())
-        assert delivered["user_name"] == user and delivered["region"] == REGION
+        assert delivered["user_name"] == user and delivered["region"] == aws.region
         assert [delivered["access_key_id"]] == state["users"][user]["keys"]
         assert len(delivered["secret_access_key"]) >= 20
-        assert delivered["secret_access_key"] not in aws.seen["converge_output"]
+        assert delivered["secret_access_key"] not in output
     console = json.loads((aws.creds / "console" / f"{bob}.json").read_text())
     assert console["user_name"] == bob and console["password_reset_required"] is True
     assert console["sign_in_url"] == f"https://{aws.account_id}.signin.aws.amazon.com/console"
     password = console["password"]
     assert len(password) == 24 and any(c.isupper() for c in password) and any(c.islower() for c in password)
-    assert any(c.isdigit() for c in password) and password not in aws.seen["converge_output"]
+    assert any(c.isdigit() for c in password) and password not in output
 
 
-def test_second_run_changes_nothing_and_creates_no_second_key(aws):
-    before = aws.seen.get("converged") or pytest.skip("needs the converge test")
-    delivered = files(aws.creds)
-    with Recorder(aws.endpoint_url) as recorder:
-        res = aws.run()
+def test_second_run_changes_nothing_and_creates_no_second_key(shared_estate):
+    again = shared_estate.runs["again"]  # all four AWS playbooks again, on the converged estate
+    res = again.run
     assert res.rc == 0, res.stdout[-3000:]
     assert res.stats["localhost"]["changed"] == 0, res.changed_tasks()
+    assert "CreateAccessKey" not in again.calls and writes(again.calls) == [], writes(again.calls)
     # s3_bucket, execution_role and iam_users share one account lookup (sagelab_aws_accounts)
-    assert [c["Action"] for c in recorder.iam_calls()].count("GetCallerIdentity") == 1
-    assert snapshot(aws) == before
-    assert files(aws.creds) == delivered, "a delivered file was written again"
+    assert again.calls.count("GetCallerIdentity") == 1, again.calls.count("GetCallerIdentity")
+    assert again.after == again.before
+    assert again.files_after == again.files_before, "a delivered file was written again"
 
 
-def test_check_mode_on_a_converged_account_reports_no_change(aws):
-    before = aws.seen.get("converged") or pytest.skip("needs the converge test")
-    res = aws.run("--check", "--diff")
+def test_check_mode_on_a_converged_account_reports_no_change(shared_estate):
+    checked = shared_estate.runs["converged_check"]
+    res = checked.run
     assert res.rc == 0, res.stdout[-3000:]
+    assert aws_access_tasks(res), "aws_access.yml did not run"
     assert res.changed_tasks() == []
-    assert snapshot(aws) == before
+    assert checked.after == checked.before == shared_estate.runs["schedule"].after
 
 
 def test_check_mode_sees_a_bucket_that_drifted(aws):
     """amazon.aws.s3_bucket has no check mode: the role predicts its changes from s3_bucket_info."""
-    before = aws.seen.get("converged") or pytest.skip("needs the converge test")
+    before = aws.seen["converged"]
     s3 = aws.client("s3")
     s3.delete_public_access_block(Bucket=aws.bucket)
     s3.put_bucket_tagging(Bucket=aws.bucket, Tagging={"TagSet": [{"Key": "Project", "Value": "sagelab"}]})
@@ -355,8 +335,8 @@ def as_list(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-def test_policies_are_least_privilege_and_documented(aws):
-    state = aws.seen.get("converged") or pytest.skip("needs the converge test")
+def test_policies_are_least_privilege_and_documented(shared_estate, shared):
+    aws, state = shared, shared_estate.runs["converge"].after
     users_policy = state["policies"][aws.users_policy]["document"]
     role_policy = state["policies"][aws.role_policy]["document"]
     bucket_arn = f"arn:aws:s3:::{aws.bucket}"
@@ -372,7 +352,7 @@ def test_policies_are_least_privilege_and_documented(aws):
 
     by_sid = {s["Sid"]: s for s in statements(users_policy)}
     notebooks = by_sid["OperateOwnNotebookInstances"]
-    assert notebooks["Resource"] == f"arn:aws:sagemaker:{REGION}:{aws.account_id}:notebook-instance/*"
+    assert notebooks["Resource"] == f"arn:aws:sagemaker:{aws.region}:{aws.account_id}:notebook-instance/*"
     assert notebooks["Condition"] == {"StringEquals": {"aws:ResourceTag/Owner": "${aws:username}"}}
     assert set(notebooks["Action"]) == {f"sagemaker:{a}" for a in (
         "StartNotebookInstance", "StopNotebookInstance", "CreatePresignedNotebookInstanceUrl",
@@ -390,7 +370,7 @@ def test_policies_are_least_privilege_and_documented(aws):
     role_by_sid = {s["Sid"]: s for s in statements(role_policy)}
     assert role_by_sid["ListTheProjectBuckets"]["Resource"] == [bucket_arn]
     assert role_by_sid["ReadWriteObjectsInTheProjectBuckets"]["Resource"] == [f"{bucket_arn}/*"]
-    logs = f"arn:aws:logs:{REGION}:{aws.account_id}:log-group:/aws/sagemaker/*"
+    logs = f"arn:aws:logs:{aws.region}:{aws.account_id}:log-group:/aws/sagemaker/*"
     assert role_by_sid["WriteSageMakerLogs"]["Resource"] == [logs, f"{logs}:log-stream:*"]
 
     # every statement is documented in its role's README, and so is each "Resource": "*"
@@ -403,7 +383,6 @@ def test_policies_are_least_privilege_and_documented(aws):
 
 
 def test_full_access_is_attached_only_on_request(aws):
-    aws.seen.get("converged") or pytest.skip("needs the converge test")
     res = aws.run(execution_role_attach_full_access=True)
     assert res.rc == 0, res.stdout[-3000:]
     assert res.changed_tasks() == ["Ensure the execution role trusts SageMaker and carries its policies"]
@@ -416,7 +395,6 @@ def test_full_access_is_attached_only_on_request(aws):
 # --- delivery with vault, at -vvv --------------------------------------------------------------------
 
 def test_a_new_users_secrets_are_vault_encrypted_and_not_logged_even_at_vvv(aws, tmp_path):
-    aws.seen.get("converged") or pytest.skip("needs the converge test")
     vault_password = tmp_path / "vault-pass"
     vault_password.write_text("correct horse battery staple\n")
     dave = aws.user("dave")
@@ -449,7 +427,6 @@ def test_a_key_an_interrupted_run_made_and_never_delivered_is_replaced(aws):
     """Issue 17 item 6: a run stopped while the key was made (or before it was delivered) leaves a key whose
     secret nobody holds; "never a second one" kept the user without a usable key for good. The role's mark
     <user>.pending, written before the key is made, tells the rerun those keys are its own."""
-    aws.seen.get("converged") or pytest.skip("needs the converge test")
     erin, frank = aws.user("erin"), aws.user("frank")
     iam = aws.client("iam")
 
@@ -486,7 +463,7 @@ def test_a_key_an_interrupted_run_made_and_never_delivered_is_replaced(aws):
 # --- offboarding -------------------------------------------------------------------------------------
 
 def test_offboarding_removes_keys_group_membership_login_profile_then_the_user(aws):
-    state = aws.seen.get("converged") or pytest.skip("needs the converge test")
+    state = aws.seen["converged"]
     bob = aws.user("bob")
     assert (aws.creds / f"{bob}.json").exists() and (aws.creds / "console" / f"{bob}.json").exists()
     users = aws.users(bob={"state": "absent"})
@@ -511,7 +488,6 @@ def test_offboarding_removes_keys_group_membership_login_profile_then_the_user(a
 # --- the bucket is deleted only when the data may go with it -----------------------------------------
 
 def test_bucket_is_deleted_with_its_data_only_when_confirmed(aws):
-    aws.seen.get("converged") or pytest.skip("needs the converge test")
     s3 = aws.client("s3")
     # The sandbox enforces the TLS-only bucket policy, and it speaks plain http: lift it to put data in.
     s3.delete_bucket_policy(Bucket=aws.bucket)
@@ -561,19 +537,66 @@ BAD_INPUT = [
 ]
 
 
+def preflight_plays(base: dict[str, Any]) -> list[dict]:
+    """One play per BAD_INPUT case, each running aws_access.yml's own first play (the preflight) with the
+    case's variable on top of base, in a block whose rescue lets the next case run: every refusal in one
+    ansible-playbook run."""
+    import yaml
+
+    first = yaml.safe_load((REPO / PLAYBOOK).read_text())[0]
+    assert first["name"] == "Check every AWS role's input before anything changes", first["name"]
+    return [{"name": case_id, "hosts": "localhost", "connection": "local", "gather_facts": False,
+             "vars": {**base, var: value},
+             "tasks": [{"name": f"Refuse {case_id}", "block": first["tasks"],
+                        "rescue": [{"name": "Go on with the next case", "ansible.builtin.meta": "noop"}]}]}
+            for case_id, var, value, _unused in BAD_INPUT]
+
+
+@pytest.fixture(scope="module")
+def refusals(fresh, tmp_path_factory) -> dict[str, Any]:
+    """Every BAD_INPUT case through aws_access.yml's preflight play, in one ansible-playbook run: each case's
+    failure messages by its id, and what the sandbox saw around the whole run."""
+    folder = tmp_path_factory.mktemp("refusals")
+    playbook = folder / "refusals.yml"
+    playbook.write_text(json.dumps(preflight_plays(fresh.extra_vars())))
+    before = snapshot(fresh)
+    with Recorder(fresh.endpoint_url) as recorder:
+        res = run_playbook(str(playbook), env=fresh.env)
+    by_case = {}
+    for play in res.data.get("plays", []):
+        one = PlaybookRun(res.rc, "", "", {"plays": [play]})
+        by_case[play["play"]["name"]] = " ".join(one.failure_messages())
+    assert list(by_case) == [case[0] for case in BAD_INPUT], res.stdout[-3000:] + res.stderr[-3000:]
+    return {"messages": by_case, "records": recorder.records(), "before": before, "after": snapshot(fresh),
+            "rc": res.rc, "stats": res.stats}
+
+
 @pytest.mark.parametrize(("var", "value", "message"), [case[1:] for case in BAD_INPUT],
                          ids=[case[0] for case in BAD_INPUT])
-def test_bad_input_is_refused_before_anything_changes(aws, tmp_path, var, value, message):
-    aws = Account(aws.endpoint_url, aws.env, f"bad{uuid.uuid4().hex[:6]}", tmp_path / "credentials",
-                  aws.account_id)
-    before = snapshot(aws)
-    with Recorder(aws.endpoint_url) as recorder:
-        res = run_playbook(PLAYBOOK, extra_vars={**aws.extra_vars(), var: value}, env=aws.env)
-    assert res.rc != 0
-    msgs = " ".join(res.failure_messages())
+def test_bad_input_is_refused_before_anything_changes(refusals, fresh, request, var, value, message):
+    """The preflight play refuses the case with its message naming the variable, before any AWS call (none
+    in the whole run), and nothing changes; that the playbook stops there is the next test's."""
+    case_id = request.node.callspec.id
+    msgs = refusals["messages"][case_id]
     assert message in msgs, msgs
     assert var in msgs
+    assert refusals["stats"]["localhost"]["rescued"] == len(BAD_INPUT), refusals["stats"]
+    assert refusals["records"] == [], "AWS was called"
+    assert refusals["after"] == refusals["before"]
+    assert not fresh.creds.exists()
+
+
+def test_a_refused_input_stops_the_playbook_before_the_aws_play(fresh):
+    """End to end, with one bad value: aws_access.yml fails in its preflight play, and the AWS play never
+    runs (so each refusal above, made by that same play, stops the real playbook too)."""
+    _case_id, var, value, message = BAD_INPUT[0]
+    before = snapshot(fresh)
+    with Recorder(fresh.endpoint_url) as recorder:
+        res = run_playbook(PLAYBOOK, extra_vars={**fresh.extra_vars(), var: value}, env=fresh.env)
+    assert res.rc != 0
+    msgs = " ".join(res.failure_messages())
+    assert message in msgs and var in msgs, msgs
     assert len(res.data["plays"]) == 1, "the AWS play ran"
     assert recorder.records() == [], "AWS was called"
-    assert snapshot(aws) == before
-    assert not aws.creds.exists()
+    assert snapshot(fresh) == before
+    assert not fresh.creds.exists()
