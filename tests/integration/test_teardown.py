@@ -106,8 +106,9 @@ class Estate:
             **extra,
         }
 
-    def run(self, playbook: str, *args: str, **extra: Any) -> PlaybookRun:
-        result = run_playbook(playbook, *args, extra_vars=self.extra_vars(**extra), env=self.env, timeout=300)
+    def run(self, playbook: str, *args: str, timeout: int = 300, **extra: Any) -> PlaybookRun:
+        result = run_playbook(playbook, *args, extra_vars=self.extra_vars(**extra), env=self.env,
+                              timeout=timeout)
         assert result.rc == 0, (result.failure_messages(), result.stderr[-2000:])
         return result
 
@@ -168,9 +169,8 @@ def estate(sandbox, tmp_path_factory) -> Estate:
     env = {**sandbox.env, "AWS_MAX_ATTEMPTS": "2", "AWS_RETRY_MODE": "standard"}
     built = Estate(sandbox.endpoint_url, env, f"td{uuid.uuid4().hex[:8]}",
                    tmp_path_factory.mktemp("td") / "credentials")
-    built.run("playbooks/aws_access.yml")
-    built.run("playbooks/notebook.yml")
-    built.run("playbooks/schedule.yml")
+    # aws_access, notebook and schedule in one ansible-playbook run
+    built.run("tests/drills/playbooks/aws_notebook_schedule.yml", timeout=900)
     built.client("s3").put_object(Bucket=built.bucket, Key="data/train.csv", Body=b"a,b\n1,2\n")
     sm, iam = built.client("sagemaker"), built.client("iam")
     sm.create_notebook_instance(NotebookInstanceName=built.stray_notebook, InstanceType="ml.t3.medium",
