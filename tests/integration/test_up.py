@@ -9,6 +9,7 @@ account, as a first `sagelab up` meets it.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -16,7 +17,9 @@ from pathlib import Path
 
 import boto3
 import pytest
+from rich.console import Console
 
+from sagelab import report
 from sagelab.cli import notebook_name, resource_name
 from sagelab.target import local_user
 from tests.conftest import BIN, REPO
@@ -24,7 +27,7 @@ from tests.conftest import BIN, REPO
 
 def isolated_up(root: Path, sandbox) -> tuple:
     """`sagelab up` for a user whose home is root (the AWS side in sandbox): run(*args) -> (rc, the --json
-    document or the text, stderr); also the -e file, an IAM client and the environment."""
+    document, stderr); also the -e file, an IAM client and the environment."""
     evars = {
         "venv_parent": str(root / "workdir"),
         "validate_cache_dir": str(root / "cache"),
@@ -40,12 +43,10 @@ def isolated_up(root: Path, sandbox) -> tuple:
     env.update(SAGELAB_SANDBOX_HOME=str(sandbox.home), JUPYTER_DATA_DIR=str(root / "jupyter"),
                AWS_CONFIG_FILE=str(root / "none"), AWS_SHARED_CREDENTIALS_FILE=str(root / "none"))
 
-    def run(*args: str, json_output: bool = True) -> tuple[int, dict | str, str]:
-        cmd = [str(BIN / "sagelab"), "up", "-e", f"@{root / 'vars.json'}", *args]
-        proc = subprocess.run(cmd + (["--json"] if json_output else []),
-                              cwd=REPO, env=env, capture_output=True, text=True, timeout=1200, check=False)
-        if not json_output:
-            return proc.returncode, proc.stdout, proc.stderr
+    def run(*args: str) -> tuple[int, dict, str]:
+        cmd = [str(BIN / "sagelab"), "up", "-e", f"@{root / 'vars.json'}", *args, "--json"]
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1200,
+                              check=False)
         try:
             doc = json.loads(proc.stdout)
         except ValueError:
@@ -62,6 +63,9 @@ def up(tmp_path_factory, own_sandbox):
     root = tmp_path_factory.mktemp("up")
     run, iam, env = isolated_up(root, own_sandbox)
     return root, run, iam, env
+
+
+SEEN: dict[str, dict] = {}  # the second `up`'s --json document, which the report test renders
 
 
 def test_first_up_builds_both_sides_and_reports(up):
@@ -117,12 +121,22 @@ def test_second_up_changes_nothing_and_keeps_the_one_key(up):
     assert doc["aws"]["aws_access"]["changed"] == 0
     assert doc["hosts"]["localhost"]["changed"] == 0
     assert len(iam.list_access_keys(UserName=local_user())["AccessKeyMetadata"]) == 1
+    SEEN["second"] = doc
 
 
 def test_the_report_a_person_reads(up):
+    """The table `sagelab up` prints without --json (cli.main: report.print_table on a 200-column console
+    when stdout is no terminal), rendered from the second run's document rather than from a third run of
+    the same converge; test_interrupt reads the table the CLI itself prints."""
     _unused, run, _unused, _unused = up
-    code, text, _unused = run(json_output=False)
-    assert code == 0
+    doc = SEEN.get("second")
+    if doc is None:  # the second-up test did not run in this session
+        code, doc, _unused = run()
+        assert code == 0
+    console = Console(width=200, file=io.StringIO())
+    report.print_table(doc, console)
+    text = console.file.getvalue()
+    assert report.exit_code(doc) == 0
     for shown in ("AWS side embedded sandbox http://127.0.0.1:", "aws_access: successful, changed 0",
                   "bucket: sagelab-", "execution role: arn:aws:iam::", f"data scientists: {local_user()}",
                   "studio domain: sagelab-studio", "night stop: cron(0 20",
