@@ -119,7 +119,12 @@ class Installer:
         for link in p["find_links"]:
             args += ["--find-links", link]
         if p["offline"]:
+            # uv --offline alone still resolves from the index metadata in its cache, so a cache warmed
+            # by an online install offers versions the wheelhouse does not pin: with find_links, those
+            # folders are the only source
             args.append("--offline" if self.uv else "--no-index")
+            if self.uv and p["find_links"]:
+                args.append("--no-index")
         return args
 
     def install_argv(self, specs, python=None, dry_run=False):

@@ -87,8 +87,9 @@ options:
     default: []
   offline:
     description:
-      - Install without any index access (uv C(--offline), pip C(--no-index)); packages must come from
-        O(find_links) or, for uv, its cache.
+      - Install without any index access (uv C(--offline), pip C(--no-index)). With O(find_links), those
+        folders are the only source (uv also gets C(--no-index), so index metadata in its cache cannot offer
+        a version the wheelhouse does not hold); without them, uv installs from its cache.
     type: bool
     default: false
   system_certs:

@@ -82,6 +82,21 @@ def test_install_from_the_copy_needs_no_index(wh, tmp_path):
     assert bare.get("failed") is True, bare
 
 
+def test_offline_install_takes_the_wheelhouse_version_over_a_newer_one_in_uv_cache(tmp_path):
+    """The fleet's case: a uv cache warmed online (another host, an earlier run) knows a newer release
+    than the wheelhouse holds; the offline install still takes the wheelhouse's pin."""
+    links = tmp_path / "links"
+    subprocess.run([str(REPO / ".venv/bin/python"), "-m", "pip", "download", "--quiet", "--no-deps",
+                    "--only-binary", ":all:", "six==1.16.0", "-d", str(links)], check=True, timeout=300)
+    common = {"requirements": ["six"], "seed": False, "uv": str(REPO / ".venv/bin/uv")}
+    online = {**common, "venv": str(tmp_path / "online")}
+    offline = {**common, "venv": str(tmp_path / "offline"), "find_links": [str(links)], "offline": True}
+    warm, res = play([("sagelab.sagemaker.python_packages", a) for a in (online, offline)], tmp_path,
+                     env={"UV_CACHE_DIR": str(tmp_path / "uv-cache")})
+    assert warm.get("changed") is True and warm["packages"]["six"] != "1.16.0", warm
+    assert res.get("changed") is True and res["packages"]["six"] == "1.16.0", res
+
+
 def test_second_run_resolves_downloads_and_copies_nothing(wh):
     root, run = wh
     before = files(root)
