@@ -218,6 +218,18 @@ def preflight_refusals(playbook: str, cases: dict[str, dict], folder: Path,
     return refusals
 
 
+def assert_refused_before_any_call(refusals: dict[str, list[str] | None], cases: list[tuple[dict, str]],
+                                   case: tuple[dict, str], calls: list[str]) -> None:
+    """One (variables, message) case of a file's bad-input list, run through preflight_refusals() with the
+    cases keyed by their index: it was refused with the message among its failures, and the run made no
+    AWS call (calls: what the sandbox recorded)."""
+    extra, message = case
+    messages = refusals[str(cases.index(case))]
+    assert messages is not None, f"{extra} passed the playbook's preflight"
+    assert any(message in failure for failure in messages), messages
+    assert calls == [], calls  # not a single AWS call
+
+
 def play_steps(steps: dict, folder: Path, env: dict | None = None) -> dict:
     """play() with named steps (any hashable name -> task): each step's result by its name."""
     return dict(zip(steps, play(list(steps.values()), folder, env=env), strict=True))

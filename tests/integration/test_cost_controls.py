@@ -19,7 +19,16 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from tests.conftest import Played, preflight_refusals, recorded_play, recording, run_playbook, unique, writes
+from tests.conftest import (
+    Played,
+    assert_refused_before_any_call,
+    preflight_refusals,
+    recorded_play,
+    recording,
+    run_playbook,
+    unique,
+    writes,
+)
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
@@ -296,10 +305,7 @@ def playbook_refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.mark.parametrize(("extra", "message"), BAD_PLAYBOOK_INPUT)
 def test_playbook_refuses_bad_input_before_any_call(playbook_refusals, extra, message):
     refusals, calls, _unused = playbook_refusals
-    messages = refusals[str(BAD_PLAYBOOK_INPUT.index((extra, message)))]
-    assert messages is not None, f"{extra} passed the playbook's preflight"
-    assert any(message in failure for failure in messages), messages
-    assert calls == [], calls
+    assert_refused_before_any_call(refusals, BAD_PLAYBOOK_INPUT, (extra, message), calls)
 
 
 def test_a_refusal_stops_the_whole_playbook_before_any_call(playbook_refusals):

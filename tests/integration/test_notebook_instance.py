@@ -26,6 +26,7 @@ from botocore.config import Config
 from tests.conftest import (
     Played,
     ansible_module,
+    assert_refused_before_any_call,
     call_api,
     preflight_refusals,
     recorded_play,
@@ -788,10 +789,7 @@ def playbook_refusals(aws: Sandbox, tmp_path_factory: pytest.TempPathFactory) ->
 @pytest.mark.parametrize(("extra", "message"), BAD_PLAYBOOK_INPUT)
 def test_playbook_refuses_bad_input_before_any_change(playbook_refusals, extra, message):
     refusals, calls, _unused = playbook_refusals
-    messages = refusals[str(BAD_PLAYBOOK_INPUT.index((extra, message)))]
-    assert messages is not None, f"{extra} passed the playbook's preflight"
-    assert any(message in failure for failure in messages), messages
-    assert calls == []  # not a single AWS call
+    assert_refused_before_any_call(refusals, BAD_PLAYBOOK_INPUT, (extra, message), calls)
 
 
 def test_a_refusal_stops_the_whole_playbook_before_any_aws_call(playbook_refusals):
