@@ -230,6 +230,16 @@ def assert_refused_before_any_call(refusals: dict[str, list[str] | None], cases:
     assert calls == [], calls  # not a single AWS call
 
 
+def assert_stopped_in_preflight(whole: PlaybookRun, message: str, preflight_play: str,
+                                calls: list[str]) -> None:
+    """A whole run of a playbook with bad input: it failed with the message, its second play never started,
+    and it made no AWS call (calls: what the sandbox recorded)."""
+    assert whole.rc != 0
+    assert any(message in failure for failure in whole.failure_messages()), whole.failure_messages()
+    assert [play["play"]["name"] for play in whole.data["plays"]] == [preflight_play]
+    assert calls == [], calls
+
+
 def play_steps(steps: dict, folder: Path, env: dict | None = None) -> dict:
     """play() with named steps (any hashable name -> task): each step's result by its name."""
     return dict(zip(steps, play(list(steps.values()), folder, env=env), strict=True))
