@@ -14,8 +14,7 @@ import pytest
 
 from tests.conftest import REPO, run_playbook
 
-# Two full image builds (marker fleet): `scripts/test` runs them beside the main pytest run, once the
-# podman images are made; `scripts/test fleet` runs them alone.
+# Two full image builds: `scripts/test` runs them after the rest (marker fleet), `scripts/test fleet` alone.
 pytestmark = [pytest.mark.fleet,
               pytest.mark.skipif(shutil.which("podman") is None, reason="podman is not installed")]
 
