@@ -405,6 +405,37 @@ def recorded_requests(url: str) -> list[dict]:
     return [json.loads(line) for line in lines.splitlines() if line.strip()]
 
 
+# The test files that take longest, started first. With --dist loadfile a file's tests run on one worker,
+# and a long file handed out last keeps one worker busy while the other has nothing left: in a clean-clone
+# run on 2 cores (2026-12-08) pytest's last 180 s ran at half the cores, test_interrupt.py (82 s, one test,
+# last by xdist's default order of most tests first) among them. scripts/test passes --no-loadscope-reorder
+# so that pytest-xdist hands files out in this order. The figures: wall seconds of each file's tests in
+# that run (the "slowest 10 test files" summary below prints them for every run).
+LONGEST_FIRST = {
+    "tests/integration/test_aws_access.py": 387,  # builds the shared estate (161 s) first
+    "tests/integration/test_workstation.py": 234,
+    "tests/integration/test_studio.py": 189,
+    "tests/integration/test_notebook_instance.py": 187,
+    "tests/integration/test_up.py": 163,
+    "tests/integration/test_wheelhouse.py": 149,
+    "tests/drills/test_aws_playbooks.py": 132,  # reads the shared estate: after test_aws_access started it
+    "tests/unit/test_cli.py": 106,
+    "tests/integration/test_book_notebook.py": 98,
+    "tests/integration/test_teardown.py": 85,
+    "tests/integration/test_interrupt.py": 82,
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Longest files first (LONGEST_FIRST), each file's tests in their own order, then the rest as
+    collected."""
+    missing = [path for path in LONGEST_FIRST if not (REPO / path).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py LONGEST_FIRST names files that do not exist: {missing}")
+    rank = {path: -seconds for path, seconds in LONGEST_FIRST.items()}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], 0))
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
     """SAGELAB_CPU_PROFILE=FILE: append each test's CPU seconds (setup, call and teardown; its own and
