@@ -8,7 +8,7 @@ with notebook and studio, its runs recorded); the tests that change the account 
 file's own, converged once. That one's names carry a per-run prefix (users, group, policies, role) or live
 in its own region (the bucket's derived name sagelab-<account>-eu-south-2), so the session-wide sandbox
 can be shared with other tests. The tests that change only users run the iam_users role alone
-(Account.run_users). Secrets go into a temporary folder, never into the project's .sagelab/.
+(Account.run_role). Secrets go into a temporary folder, never into the project's .sagelab/.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tests import aws_estate
 from tests.conftest import BIN, REPO, PlaybookRun, ansible_env, run_playbook, writes
 
 PLAYBOOK = "playbooks/aws_access.yml"
-USERS_PLAYBOOK = "tests/fixtures/playbooks/iam_users.yml"  # the iam_users role alone
+ROLE_PLAYBOOK = "tests/fixtures/playbooks/aws_role.yml"  # one of its roles alone
 # Its own region: the derived bucket name cannot collide with buckets other tests make in eu-west-1.
 REGION = "eu-south-2"
 TAGS = {"Project": "sagelab", "ManagedBy": "sagelab", "Owner": "ml-platform", "CostCenter": "cc-4711"}
@@ -101,12 +101,14 @@ class Account:
         return run_playbook(PLAYBOOK, *args, extra_vars=self.extra_vars(**extra),
                             env={**self.env, **(env or {})})
 
-    def run_users(self, *args: str, env: dict[str, str] | None = None, **extra: Any) -> PlaybookRun:
-        """The iam_users role alone (USERS_PLAYBOOK), with the variables run() passes and the execution
-        role's ARN, for a test that changes only users: the bucket and the role stay as converged."""
-        role_arn = self.seen["converged"]["roles"][self.role]["arn"]
-        return run_playbook(USERS_PLAYBOOK, *args,
-                            extra_vars=self.extra_vars(sagelab_execution_role_arn=role_arn, **extra),
+    def run_role(self, role: str, *args: str, env: dict[str, str] | None = None, **extra: Any) -> PlaybookRun:
+        """One role of the playbook alone (ROLE_PLAYBOOK), with the variables run() passes and the facts
+        the earlier roles set (the bucket's name, the execution role's ARN), for a test that changes
+        only what that role owns: the rest stays as converged."""
+        facts = {"sagelab_bucket_name": self.bucket,
+                 "sagelab_execution_role_arn": self.seen["converged"]["roles"][self.role]["arn"]}
+        return run_playbook(ROLE_PLAYBOOK, *args,
+                            extra_vars=self.extra_vars(sagelab_test_role=role, **facts, **extra),
                             env={**self.env, **(env or {})})
 
     def client(self, service: str) -> Any:
@@ -319,7 +321,7 @@ def test_check_mode_sees_a_bucket_that_drifted(aws):
     s3 = aws.client("s3")
     s3.delete_public_access_block(Bucket=aws.bucket)
     s3.put_bucket_tagging(Bucket=aws.bucket, Tagging={"TagSet": [{"Key": "Project", "Value": "sagelab"}]})
-    res = aws.run("--check")
+    res = aws.run_role("s3_bucket", "--check")
     assert res.rc == 0, res.stdout[-3000:]
     assert res.changed_tasks() == ["Ensure the project bucket is present, encrypted, private and tagged"]
     msgs = [t["hosts"]["localhost"].get("msg", "") for p in res.data["plays"] for t in p["tasks"]
@@ -393,11 +395,11 @@ def test_policies_are_least_privilege_and_documented(shared_estate, shared):
 
 
 def test_full_access_is_attached_only_on_request(aws):
-    res = aws.run(execution_role_attach_full_access=True)
+    res = aws.run_role("execution_role", execution_role_attach_full_access=True)
     assert res.rc == 0, res.stdout[-3000:]
     assert res.changed_tasks() == ["Ensure the execution role trusts SageMaker and carries its policies"]
     assert snapshot(aws)["roles"][aws.role]["policies"] == sorted([aws.role_policy, FULL_ACCESS])
-    res = aws.run()
+    res = aws.run_role("execution_role")
     assert res.rc == 0, res.stdout[-3000:]
     assert snapshot(aws)["roles"][aws.role]["policies"] == [aws.role_policy]
 
@@ -409,8 +411,9 @@ def test_a_new_users_secrets_are_vault_encrypted_and_not_logged_even_at_vvv(aws,
     vault_password.write_text("correct horse battery staple\n")
     dave = aws.user("dave")
     users = [*aws.users(), {"name": dave, "console_access": True}]
-    res = aws.run_users("-vvv", iam_users_list=users, iam_users_vault_password_file=str(vault_password),
-                        env={"ANSIBLE_STDOUT_CALLBACK": "default"})
+    res = aws.run_role("iam_users", "-vvv", iam_users_list=users,
+                       iam_users_vault_password_file=str(vault_password),
+                       env={"ANSIBLE_STDOUT_CALLBACK": "default"})
     output = res.stdout + res.stderr
     assert res.rc == 0, output[-5000:]
 
@@ -450,13 +453,13 @@ def test_a_key_an_interrupted_run_made_and_never_delivered_is_replaced(aws):
     (aws.creds / f"{erin}.pending").write_text("")
     users = [*aws.users(), {"name": erin}, {"name": frank}]
 
-    checked = aws.run_users("--check", iam_users_list=users)
+    checked = aws.run_role("iam_users", "--check", iam_users_list=users)
     assert checked.rc == 0, checked.stdout[-3000:]
     assert "Remove the keys an interrupted run made and never delivered" in checked.changed_tasks(), [
         t["hosts"] for p in checked.data["plays"] for t in p["tasks"] if "interrupted" in t["task"]["name"]]
     assert keys_of(erin) == [undelivered]
 
-    res = aws.run_users(iam_users_list=users)
+    res = aws.run_role("iam_users", iam_users_list=users)
     assert res.rc == 0, res.stdout[-3000:]
     delivered = json.loads((aws.creds / f"{erin}.json").read_text())["access_key_id"]
     assert keys_of(erin) == [delivered] and delivered != undelivered, (keys_of(erin), delivered)
@@ -464,10 +467,10 @@ def test_a_key_an_interrupted_run_made_and_never_delivered_is_replaced(aws):
     assert keys_of(frank) == [own]
     assert not (aws.creds / f"{frank}.json").exists()  # never a second key for a user who has one
 
-    again = aws.run_users(iam_users_list=users)
+    again = aws.run_role("iam_users", iam_users_list=users)
     assert again.rc == 0 and again.stats["localhost"]["changed"] == 0, again.changed_tasks()
     gone = [{"name": user, "state": "absent"} for user in (erin, frank)]
-    assert aws.run_users(iam_users_list=[*aws.users(), *gone]).rc == 0
+    assert aws.run_role("iam_users", iam_users_list=[*aws.users(), *gone]).rc == 0
 
 
 # --- offboarding -------------------------------------------------------------------------------------
@@ -478,7 +481,7 @@ def test_offboarding_removes_keys_group_membership_login_profile_then_the_user(a
     assert (aws.creds / f"{bob}.json").exists() and (aws.creds / "console" / f"{bob}.json").exists()
     users = aws.users(bob={"state": "absent"})
     with Recorder(aws.endpoint_url) as recorder:
-        res = aws.run_users(iam_users_list=users)
+        res = aws.run_role("iam_users", iam_users_list=users)
     assert res.rc == 0, res.stdout[-5000:]
     offboard = ("Ensure the offboarded users are gone"
                 " (login profile, access keys, group membership, then the user)")
