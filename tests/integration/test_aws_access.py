@@ -7,8 +7,9 @@ The tests that only read assert on the session's shared estate (tests/aws_estate
 with notebook and studio, its runs recorded); the tests that change the account use an estate of this
 file's own, converged once. That one's names carry a per-run prefix (users, group, policies, role) or live
 in its own region (the bucket's derived name sagelab-<account>-eu-south-2), so the session-wide sandbox
-can be shared with other tests. The tests that change only users run the iam_users role alone
-(Account.run_role). Secrets go into a temporary folder, never into the project's .sagelab/.
+can be shared with other tests. A test that changes only what one role owns (users, the bucket, the
+execution role) runs that role alone (Account.run_role). Secrets go into a temporary folder, never into
+the project's .sagelab/.
 """
 
 from __future__ import annotations
@@ -97,8 +98,9 @@ class Account:
             **extra,
         }
 
-    def run(self, *args: str, env: dict[str, str] | None = None, **extra: Any) -> PlaybookRun:
-        return run_playbook(PLAYBOOK, *args, extra_vars=self.extra_vars(**extra),
+    def run(self, *args: str, env: dict[str, str] | None = None, playbook: str = PLAYBOOK,
+            **extra: Any) -> PlaybookRun:
+        return run_playbook(playbook, *args, extra_vars=self.extra_vars(**extra),
                             env={**self.env, **(env or {})})
 
     def run_role(self, role: str, *args: str, env: dict[str, str] | None = None, **extra: Any) -> PlaybookRun:
@@ -107,9 +109,7 @@ class Account:
         only what that role owns: the rest stays as converged."""
         facts = {"sagelab_bucket_name": self.bucket,
                  "sagelab_execution_role_arn": self.seen["converged"]["roles"][self.role]["arn"]}
-        return run_playbook(ROLE_PLAYBOOK, *args,
-                            extra_vars=self.extra_vars(sagelab_test_role=role, **facts, **extra),
-                            env={**self.env, **(env or {})})
+        return self.run(*args, env=env, playbook=ROLE_PLAYBOOK, sagelab_test_role=role, **facts, **extra)
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region,
